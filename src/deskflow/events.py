@@ -1,0 +1,521 @@
+"""
+The events that make up a ticket's history: its audit trail.
+
+Events are frozen. Each knows how to apply itself to a ticket (:meth:`Event.apply_to`), so
+``Ticket.replay(history)`` is a plain fold and a host can define events of its own by
+subclassing :class:`Event`. ``internal`` events are staff-only: they never reach a
+requester through any read path.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import attrs
+
+from deskflow import _checks
+from deskflow.exceptions import InvalidInput
+from deskflow.metrics import Metric
+from deskflow.priority import Impact, Priority, Urgency
+from deskflow.ticket import (
+    Comment,
+    Feedback,
+    Link,
+    LinkKind,
+    Ticket,
+    TicketKind,
+    Visibility,
+    check_rating,
+    check_tier,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = [
+    "ActionFired",
+    "ApprovalDecided",
+    "ApprovalRequested",
+    "Classified",
+    "CommentAdded",
+    "Escalated",
+    "Event",
+    "FeedbackGiven",
+    "Linked",
+    "NotificationQueued",
+    "PriorityChanged",
+    "SlaThresholdReached",
+    "StateChanged",
+    "TicketOpened",
+]
+
+
+def _impact(value: Impact | str | None) -> Impact | None:
+    if value is None or type(value) is Impact:
+        return value
+    return _checks.member("impact", Impact, value)
+
+
+def _urgency(value: Urgency | str | None) -> Urgency | None:
+    if value is None or type(value) is Urgency:
+        return value
+    return _checks.member("urgency", Urgency, value)
+
+
+def _text(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    _checks.text(attribute.name, value)
+
+
+@attrs.frozen(kw_only=True)
+class Event:
+    """
+    Something that happened to a ticket, at an instant, by an actor (the actor's id).
+    """
+
+    # Not validated here: events are built on hot paths from checked values; Ticket.record
+    # checks what a host records itself.
+    at: datetime
+    actor: str
+
+    #: Staff-only entries are hidden from requesters by every read path.
+    internal = False
+
+    def apply_to(self, ticket: Ticket) -> Ticket:
+        """
+        Return ``ticket`` with this event applied and appended to its history.
+        """
+        return ticket.evolve(self)
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        return type(self).__name__
+
+
+@attrs.frozen(kw_only=True)
+class TicketOpened(Event):
+    """
+    The ticket was logged. Always the first event of a history.
+    """
+
+    ticket_id: str
+    kind: TicketKind
+    title: str
+    description: str = ""
+    requester: str
+    state: str
+    category: str | None = None
+    service: str | None = None
+    impact: Impact | None = None
+    urgency: Urgency | None = None
+    priority: Priority | None = None
+    group: str | None = None
+    tier: int = 1
+    alert_key: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        # Opening is where untrusted input enters, so every field is checked here, once.
+        # It is on the set-up path of every ticket: one inline test of the common case,
+        # and the full checks (which convert or explain) only when it fails.
+        at, title = self.at, self.title
+        if (
+            type(at) is datetime
+            and at.tzinfo is not None
+            and type(self.ticket_id) is str
+            and self.ticket_id[:1].isalnum()
+            and type(self.requester) is str
+            and self.requester[:1].isalnum()
+            and type(self.actor) is str
+            and self.actor[:1].isalnum()
+            and type(self.state) is str
+            and self.state[:1].isalnum()
+            and type(title) is str
+            and title[:1].isalnum()
+            and not title[-1].isspace()
+            and type(self.description) is str
+            and type(self.kind) is TicketKind
+            and self.impact is None
+            and self.urgency is None
+            and self.priority is None
+            and self.category is None
+            and self.service is None
+            and self.group is None
+            and self.alert_key is None
+            and type(self.tier) is int
+            and self.tier >= 1
+            and at.utcoffset() is not None
+        ):
+            return
+        self._check_all()
+
+    def _check_all(self) -> None:
+        _checks.aware("at", self.at)
+        for name in ("ticket_id", "requester", "actor", "state"):
+            _checks.text(name, getattr(self, name))
+        object.__setattr__(self, "title", _checks.text("title", self.title).strip())
+        _checks.text("description", self.description, allow_empty=True)
+        for name in ("category", "service", "group", "alert_key"):
+            _checks.optional_text(name, getattr(self, name))
+        object.__setattr__(self, "kind", _checks.member("kind", TicketKind, self.kind))
+        for name, enum_type in (("impact", Impact), ("urgency", Urgency), ("priority", Priority)):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, _checks.member(name, enum_type, value))
+        check_tier(self.tier)
+
+    def open(self) -> Ticket:
+        """
+        The ticket as it was when it was opened.
+        """
+        return Ticket(
+            self,
+            self.state,
+            self.at,
+            self.category,
+            self.service,
+            self.impact,
+            self.urgency,
+            self.priority,
+            None,
+            self.tier,
+            self.group,
+            history=(self,),
+        )
+
+    def apply_to(self, ticket: Ticket) -> Ticket:
+        """
+        A ticket is opened once; opening it again is an error.
+        """
+        raise InvalidInput(f"ticket {ticket.id} is already open")
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        return f"opened {self.kind.value} {self.ticket_id!r}: {self.title}"
+
+
+@attrs.frozen(kw_only=True)
+class Classified(Event):
+    """
+    Category, service, impact or urgency were set or re-assessed (None keeps the old value).
+    """
+
+    category: str | None = None
+    service: str | None = None
+    impact: Impact | None = attrs.field(default=None, converter=_impact)
+    urgency: Urgency | None = attrs.field(default=None, converter=_urgency)
+    reason: str | None = None
+
+    def apply_to(self, ticket: Ticket) -> Ticket:
+        """
+        Apply the new classification.
+        """
+        return ticket.evolve(
+            self,
+            category=self.category if self.category is not None else ticket.category,
+            service=self.service if self.service is not None else ticket.service,
+            impact=self.impact if self.impact is not None else ticket.impact,
+            urgency=self.urgency if self.urgency is not None else ticket.urgency,
+        )
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        parts = [
+            f"{name}={value}"
+            for name, value in (
+                ("category", self.category),
+                ("service", self.service),
+                ("impact", self.impact),
+                ("urgency", self.urgency),
+            )
+            if value is not None
+        ]
+        return "classified " + ", ".join(parts) + (f" ({self.reason})" if self.reason else "")
+
+
+@attrs.frozen(kw_only=True)
+class PriorityChanged(Event):
+    """
+    The priority was set by a policy (``rule`` says which) or overridden by hand.
+    """
+
+    priority: Priority
+    previous: Priority | None = None
+    reason: str | None = None
+    rule: str | None = None
+    manual: bool = False
+
+    def apply_to(self, ticket: Ticket) -> Ticket:
+        """
+        Apply the new priority.
+        """
+        return ticket.evolve(self, priority=self.priority)
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        how = "overridden" if self.manual else "set"
+        why = self.reason or self.rule
+        return f"priority {how} {self.previous or '-'} -> {self.priority}" + (
+            f" ({why})" if why else ""
+        )
+
+
+@attrs.frozen(kw_only=True)
+class StateChanged(Event):
+    """
+    A trigger moved the ticket from ``source`` to ``dest``.
+
+    The optional fields carry what the transition set: the group, assignee and tier of an
+    assignment or escalation, the reason of a hold, the text of a resolution. ``extra``
+    holds further details of custom workflows as sorted (name, value) pairs.
+    """
+
+    trigger: str
+    source: str
+    dest: str
+    reason: str | None = None
+    resolution: str | None = None
+    hold_reason: str | None = None
+    group: str | None = None
+    assignee: str | None = None
+    tier: int | None = None
+    extra: tuple[tuple[str, str], ...] = ()
+
+    def apply_to(self, ticket: Ticket) -> Ticket:
+        """
+        Move the ticket and apply what the transition set.
+        """
+        resolution = ticket.resolution
+        if self.resolution is not None:
+            resolution = self.resolution
+        elif self.trigger == "reopen":
+            resolution = None
+        return ticket.evolve(
+            self,
+            state=self.dest,
+            hold_reason=self.hold_reason,
+            group=self.group if self.group is not None else ticket.group,
+            assignee=self.assignee if self.assignee is not None else ticket.assignee,
+            tier=self.tier if self.tier is not None else ticket.tier,
+            resolution=resolution,
+        )
+
+    @property
+    def details(self) -> Mapping[str, str | int]:
+        """
+        Everything the transition set, by name.
+        """
+        out: dict[str, str | int] = {}
+        for name in ("reason", "resolution", "hold_reason", "group", "assignee", "tier"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        out.update(self.extra)
+        return out
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        shown = ", ".join(f"{k}={v}" for k, v in self.details.items())
+        return f"{self.trigger}: {self.source} -> {self.dest}" + (f" ({shown})" if shown else "")
+
+
+@attrs.frozen(kw_only=True)
+class CommentAdded(Event):
+    """
+    A public reply or an internal note was added.
+    """
+
+    body: str = attrs.field(validator=_text)
+    visibility: Visibility = Visibility.PUBLIC
+    author_role: str = "agent"
+
+    @property
+    def internal(self) -> bool:  # type: ignore[override]
+        """
+        Internal notes are staff-only.
+        """
+        return self.visibility is Visibility.INTERNAL
+
+    def apply_to(self, ticket: Ticket) -> Ticket:
+        """
+        Append the comment.
+        """
+        comment = Comment(self.at, self.actor, self.body, self.visibility, self.author_role)
+        return ticket.evolve(self, comments=(*ticket.comments, comment))
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        return f"{self.visibility.value} comment by {self.author_role}: {self.body}"
+
+
+@attrs.frozen(kw_only=True)
+class Escalated(Event):
+    """
+    A hierarchical escalation: a supervisor or manager was told about the ticket.
+
+    (A functional escalation to another tier is a :class:`StateChanged` with a ``tier``.)
+    """
+
+    notified: tuple[str, ...]
+    reason: str
+    dedup_key: str | None = None
+
+    internal = True
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        return f"escalated to {', '.join(self.notified)}: {self.reason}"
+
+
+@attrs.frozen(kw_only=True)
+class ApprovalRequested(Event):
+    """
+    Approval was requested from ``approvers`` (at approval stage ``stage``).
+    """
+
+    approvers: tuple[str, ...]
+    stage: int = 1
+    rule: str = "all"
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        return f"approval requested from {', '.join(self.approvers)} ({self.rule})"
+
+
+@attrs.frozen(kw_only=True)
+class ApprovalDecided(Event):
+    """
+    An approver approved or rejected the request (the actor is the approver).
+    """
+
+    approved: bool
+    stage: int = 1
+    comment: str | None = None
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        verdict = "approved" if self.approved else "rejected"
+        return verdict + (f": {self.comment}" if self.comment else "")
+
+
+@attrs.frozen(kw_only=True)
+class FeedbackGiven(Event):
+    """
+    The requester rated the handling of the ticket.
+    """
+
+    rating: int = attrs.field(validator=lambda _i, _a, v: check_rating(v))
+    comment: str | None = None
+
+    def apply_to(self, ticket: Ticket) -> Ticket:
+        """
+        Record the feedback.
+        """
+        return ticket.evolve(self, feedback=Feedback(self.rating, self.comment))
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        return f"feedback {self.rating}/5" + (f": {self.comment}" if self.comment else "")
+
+
+@attrs.frozen(kw_only=True)
+class Linked(Event):
+    """
+    The ticket was linked to another one.
+    """
+
+    other_id: str = attrs.field(validator=_text)
+    link_kind: LinkKind = LinkKind.RELATED
+
+    def apply_to(self, ticket: Ticket) -> Ticket:
+        """
+        Add the link.
+        """
+        return ticket.evolve(self, links=(*ticket.links, Link(self.other_id, self.link_kind)))
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        return f"linked {self.link_kind.value} {self.other_id}"
+
+
+@attrs.frozen(kw_only=True)
+class SlaThresholdReached(Event):
+    """
+    An SLA clock passed a warning threshold or breached; ``dedup_key`` makes it fire once.
+    """
+
+    metric: Metric
+    threshold: str
+    dedup_key: str
+
+    internal = True
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        return f"SLA {self.metric.value} reached {self.threshold}"
+
+
+@attrs.frozen(kw_only=True)
+class ActionFired(Event):
+    """
+    An escalation action was carried out; its ``dedup_key`` keeps it from firing again.
+    """
+
+    dedup_key: str
+    action: str
+
+    internal = True
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        return f"escalation action {self.action} [{self.dedup_key}]"
+
+
+@attrs.frozen(kw_only=True)
+class NotificationQueued(Event):
+    """
+    A notification was written to the outbox, to be delivered after the save.
+    """
+
+    dedup_key: str
+    recipients: tuple[str, ...]
+    template: str
+    internal_only: bool = False
+
+    @property
+    def internal(self) -> bool:  # type: ignore[override]
+        """
+        Notifications to staff are staff-only entries.
+        """
+        return self.internal_only
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        return f"notification {self.template} to {', '.join(self.recipients)}"

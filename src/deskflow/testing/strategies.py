@@ -1,0 +1,169 @@
+"""
+Hypothesis strategies for deskflow values: instants, actors, tickets, triggers and details.
+
+>>> from hypothesis import given
+>>> from deskflow import INCIDENT
+>>> @given(tickets(INCIDENT))
+... def test_replay(ticket):
+...     assert Ticket.replay(ticket.history) == ticket
+>>> test_replay()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import strategies as st
+
+from deskflow.actors import Actor, Role
+from deskflow.exceptions import InvalidTransition
+from deskflow.guards import OneOf
+from deskflow.priority import Impact, Urgency
+from deskflow.states import Workflow
+from deskflow.ticket import HoldReason, Ticket
+from deskflow.workflows import INCIDENT
+
+__all__ = [
+    "REQUESTER",
+    "actors",
+    "details_for",
+    "gaps",
+    "instants",
+    "tickets",
+    "trigger_sequences",
+    "triggers",
+]
+
+#: The requester of the tickets that :func:`tickets` opens.
+REQUESTER = Actor("requester-1", Role.REQUESTER)
+
+_ZONES = ("UTC", "Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kathmandu")
+
+
+def instants(
+    *,
+    min_value: datetime = datetime(2000, 1, 1),
+    max_value: datetime = datetime(2100, 1, 1),
+    zones: Sequence[str] = _ZONES,
+) -> st.SearchStrategy[datetime]:
+    """
+    Timezone-aware datetimes in one of ``zones`` (naive bounds are taken as UTC wall time).
+    """
+    return st.datetimes(
+        min_value=min_value, max_value=max_value, timezones=st.sampled_from(zones).map(ZoneInfo)
+    )
+
+
+def gaps(max_value: timedelta = timedelta(days=10)) -> st.SearchStrategy[timedelta]:
+    """
+    Time between two commands: often zero or small, sometimes days.
+    """
+    return st.one_of(
+        st.just(timedelta(0)),
+        st.timedeltas(min_value=timedelta(0), max_value=timedelta(hours=2)),
+        st.timedeltas(min_value=timedelta(0), max_value=max_value),
+    )
+
+
+def actors(
+    *,
+    roles: Sequence[Role] = tuple(Role),
+    requester: Actor | None = REQUESTER,
+) -> st.SearchStrategy[Actor]:
+    """
+    Actors of the given roles; agents get a tier of 1 to 3. The ticket's requester is
+    drawn often, so rules about "their own ticket" are exercised.
+    """
+    ids = st.sampled_from(["ann", "bob", "cho", "dev", "eli"])
+    drawn = st.builds(
+        Actor,
+        id=ids,
+        role=st.sampled_from(list(roles)),
+        tier=st.one_of(st.none(), st.integers(1, 3)),
+        groups=st.frozensets(st.sampled_from(["service-desk", "network", "apps"]), max_size=2),
+    )
+    return drawn if requester is None else st.one_of(st.just(requester), drawn)
+
+
+def triggers(workflow: Workflow, *, unknown: bool = True) -> st.SearchStrategy[str]:
+    """
+    Trigger names of ``workflow``, and (if ``unknown``) names it does not know.
+    """
+    known = st.sampled_from(workflow.triggers)
+    return st.one_of(known, st.just("no_such_trigger")) if unknown else known
+
+
+def trigger_sequences(
+    workflow: Workflow, *, max_size: int = 20, unknown: bool = True
+) -> st.SearchStrategy[list[str]]:
+    """
+    Lists of trigger names to fire one after another.
+    """
+    return st.lists(triggers(workflow, unknown=unknown), max_size=max_size)
+
+
+def details_for(
+    workflow: Workflow, state: str, trigger: str
+) -> st.SearchStrategy[dict[str, str | int]]:
+    """
+    Details for firing ``trigger`` from ``state``: usually what the transition needs, with
+    plausible values, sometimes missing or wrong so guards get exercised.
+    """
+    spec = workflow.transition(state, trigger)
+    names = set(spec.requires) if spec is not None else set()
+    accepted: dict[str, tuple[str, ...]] = {}
+    if spec is not None:
+        for guard in spec.guards:
+            if isinstance(guard, OneOf):
+                names.add(guard.name)
+                accepted[guard.name] = guard.accepted
+    names.update({"group", "assignee", "reason"})
+
+    def value(name: str) -> st.SearchStrategy[str | int]:
+        if name == "tier":
+            return st.integers(1, 4)
+        if name == "hold_reason":
+            return st.sampled_from([*accepted.get(name, tuple(HoldReason)), "lunch"])
+        if name in accepted:
+            return st.sampled_from([*accepted[name], "bogus"])
+        return st.sampled_from(["ann", "bob", "network", "fixed it", "see notes"])
+
+    optional = {name: value(name) for name in sorted(names)}
+    return st.fixed_dictionaries({}, optional=optional)
+
+
+@st.composite
+def tickets(
+    draw: st.DrawFn,
+    workflow: Workflow = INCIDENT,
+    *,
+    max_steps: int = 12,
+    requester: Actor = REQUESTER,
+) -> Ticket:
+    """
+    Tickets of ``workflow`` reached by a random walk of accepted triggers from opening.
+    """
+    now = draw(instants(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1)))
+    ticket = workflow.open(
+        draw(st.from_regex(r"T-[0-9]{1,6}", fullmatch=True)),
+        title=draw(st.sampled_from(["VPN down", "Printer jam", "New laptop", "Access to HR"])),
+        requester=requester,
+        at=now,
+        impact=draw(st.none() | st.sampled_from(Impact)),
+        urgency=draw(st.none() | st.sampled_from(Urgency)),
+    )
+    for _ in range(draw(st.integers(0, max_steps))):
+        allowed = workflow.allowed(ticket.state)
+        if not allowed:
+            break
+        trigger = draw(st.sampled_from(allowed))
+        now = now + draw(gaps(timedelta(days=3)))
+        details = draw(details_for(workflow, ticket.state, trigger))
+        actor = draw(actors(requester=requester))
+        try:
+            ticket = workflow.fire(ticket, trigger, actor=actor, at=now, **details)
+        except InvalidTransition:
+            continue
+    return ticket
