@@ -9,6 +9,7 @@ trail. Storage and notification are ports the host application implements.
 from __future__ import annotations
 
 from deskflow.actors import SYSTEM, Actor, Role
+from deskflow.calendars import BusinessCalendar
 from deskflow.events import (
     ActionFired,
     ApprovalDecided,
@@ -70,6 +71,18 @@ from deskflow.routing import (
     RoutingPolicy,
     SkillsBased,
 )
+from deskflow.sla import (
+    CalendarByField,
+    CalendarResolver,
+    ClockState,
+    ClockStatus,
+    MetricPolicy,
+    PriorityChangeMode,
+    SlaPolicy,
+    SlaReport,
+    Threshold,
+    ThresholdReached,
+)
 from deskflow.states import State, Transition, Trigger, Workflow
 from deskflow.ticket import (
     Comment,
@@ -99,8 +112,13 @@ __all__ = [
     "ApprovalRequested",
     "Attempt",
     "Available",
+    "BusinessCalendar",
+    "CalendarByField",
+    "CalendarResolver",
     "Candidate",
     "Classified",
+    "ClockState",
+    "ClockStatus",
     "Comment",
     "CommentAdded",
     "ConcurrencyError",
@@ -125,11 +143,13 @@ __all__ = [
     "Linked",
     "LongestIdle",
     "Metric",
+    "MetricPolicy",
     "NotFound",
     "NotificationQueued",
     "PerService",
     "PermissionDenied",
     "Priority",
+    "PriorityChangeMode",
     "PriorityChanged",
     "PriorityDecision",
     "PriorityFacts",
@@ -144,9 +164,13 @@ __all__ = [
     "RuleTable",
     "ScoreBand",
     "SkillsBased",
+    "SlaPolicy",
+    "SlaReport",
     "SlaThresholdReached",
     "State",
     "StateChanged",
+    "Threshold",
+    "ThresholdReached",
     "Ticket",
     "TicketKind",
     "TicketOpened",

@@ -1,0 +1,353 @@
+"""
+The fold behind SLA clocks: from a ticket's history to, per metric, the running intervals of
+its current cycle and the targets in force. Private; :mod:`deskflow.sla` reports on it.
+
+Events are taken in groups of equal timestamps, and a group is applied in a canonical order,
+so events with equal timestamps give the same clocks in whatever order they were recorded:
+state changes follow their chain (``source`` -> ``dest``), agents' public replies are applied
+before requesters' messages (a reply at the very instant of a message does not answer it),
+and the last priority of the group's chain is the one in force.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import attrs
+
+from deskflow.events import CommentAdded, Event, PriorityChanged, StateChanged, TicketOpened
+from deskflow.metrics import Metric
+from deskflow.priority import Priority
+from deskflow.ticket import Visibility
+
+if TYPE_CHECKING:
+    from deskflow.calendars import BusinessCalendar
+
+#: Roles whose public comments count as a response to the requester.
+AGENT_ROLES = frozenset({"agent", "supervisor", "admin"})
+REQUESTER_ROLE = "requester"
+
+
+@attrs.frozen
+class Rules:
+    """
+    What pauses and stops one metric's clock, resolved from the policy and the workflow.
+    """
+
+    pause_states: frozenset[str]
+    stop_states: frozenset[str]
+    pause_hold_reasons: frozenset[str] | None
+
+    def paused(self, state: str, hold_reason: str | None) -> bool:
+        """
+        True if the clock does not run in ``state`` (with ``hold_reason``).
+        """
+        if state not in self.pause_states:
+            return False
+        if hold_reason is None or self.pause_hold_reasons is None:
+            return True
+        return hold_reason in self.pause_hold_reasons
+
+
+@attrs.define
+class Cycle:
+    """
+    One run of a clock: from its start until it is met (or stopped).
+
+    ``segments`` are the running intervals (the last one open while it runs);
+    ``priorities`` the priority in force from each instant on; ``numbers`` which dedup cycle
+    was in force from each instant on (a reopen starts a new one for a resumed clock).
+    """
+
+    number: int
+    started_at: datetime
+    segments: list[tuple[datetime, datetime | None]] = attrs.Factory(list)
+    priorities: list[tuple[datetime, Priority | None]] = attrs.Factory(list)
+    numbers: list[tuple[datetime, int]] = attrs.Factory(list)
+    completed_at: datetime | None = None
+
+    @property
+    def running(self) -> bool:
+        """
+        True while the last running interval is open.
+        """
+        return bool(self.segments) and self.segments[-1][1] is None
+
+    def run(self, at: datetime, should_run: bool) -> None:
+        """
+        Open or close the running interval at ``at``.
+        """
+        if should_run and not self.running:
+            self.segments.append((at, None))
+        elif not should_run and self.running:
+            start, _ = self.segments[-1]
+            if start == at:
+                self.segments.pop()  # an empty interval tells nothing
+            else:
+                self.segments[-1] = (start, at)
+
+    def cycle_at(self, at: datetime) -> int:
+        """
+        The dedup cycle number in force at ``at``.
+        """
+        number = self.number
+        for since, n in self.numbers:
+            if since <= at:
+                number = n
+        return number
+
+
+@attrs.define
+class _View:
+    state: str = ""
+    hold_reason: str | None = None
+    priority: Priority | None = None
+
+
+@attrs.define
+class Clock:
+    """
+    The fold of one metric: its current cycle and how many cycles it has run.
+    """
+
+    metric: Metric
+    rules: Rules
+    cycle: Cycle | None = None
+    cycles: int = 0
+    dedup_cycle: int = 0
+
+    def _start(self, at: datetime, view: _View) -> None:
+        self.cycles += 1
+        self.dedup_cycle += 1
+        self.cycle = Cycle(self.dedup_cycle, at, priorities=[(at, view.priority)])
+
+    def _complete(self, at: datetime) -> None:
+        if self.cycle is not None and self.cycle.completed_at is None:
+            self.cycle.run(at, False)
+            self.cycle.completed_at = at
+
+    def apply(
+        self,
+        at: datetime,
+        before: _View,
+        after: _View,
+        *,
+        opened: bool,
+        agent_replied: bool,
+        requester_wrote: bool,
+    ) -> None:
+        """
+        Apply one group of simultaneous events.
+        """
+        stopped = after.state in self.rules.stop_states
+        was_stopped = before.state in self.rules.stop_states and not opened
+        metric = self.metric
+        if metric is Metric.RESOLUTION:
+            if opened:
+                self._start(at, after)
+            elif self.cycle is not None:
+                if stopped and not was_stopped:
+                    self._complete(at)
+                elif was_stopped and not stopped:
+                    # A reopen resumes the clock (elapsed time is kept) in a new dedup cycle.
+                    self.cycle.completed_at = None
+                    self.dedup_cycle += 1
+                    self.cycle.numbers.append((at, self.dedup_cycle))
+        elif metric is Metric.FIRST_RESPONSE:
+            if opened:
+                self._start(at, after)
+            if agent_replied or stopped:
+                self._complete(at)
+        elif metric is Metric.NEXT_RESPONSE:
+            if agent_replied or stopped:
+                self._complete(at)
+            waiting = self.cycle is not None and self.cycle.completed_at is None
+            if requester_wrote and not waiting and not stopped:
+                self._start(at, after)
+        elif metric is Metric.PERIODIC_UPDATE:
+            if stopped:
+                self._complete(at)
+            elif opened or agent_replied or was_stopped:
+                self._complete(at)
+                self._start(at, after)
+        cycle = self.cycle
+        if cycle is None:
+            return
+        if cycle.completed_at is None:
+            if after.priority != cycle.priorities[-1][1]:
+                cycle.priorities.append((at, after.priority))
+            cycle.run(at, not stopped and not self.rules.paused(after.state, after.hold_reason))
+
+
+def _chain(changes: Sequence[StateChanged], state: str) -> tuple[str, str | None]:
+    # Follow source -> dest from the current state, whatever order they were recorded in.
+    remaining = list(changes)
+    hold: str | None = None
+    progressed = True
+    while remaining and progressed:
+        progressed = False
+        for change in remaining:
+            if change.source == state:
+                state, hold = change.dest, change.hold_reason
+                remaining.remove(change)
+                progressed = True
+                break
+    if remaining:  # not a chain (a host's own history): fall back to recorded order
+        last = remaining[-1]
+        state, hold = last.dest, last.hold_reason
+    return state, hold
+
+
+def _priority_chain(
+    changes: Sequence[PriorityChanged], priority: Priority | None
+) -> Priority | None:
+    remaining = list(changes)
+    progressed = True
+    while remaining and progressed:
+        progressed = False
+        for change in remaining:
+            if change.previous == priority:
+                priority = change.priority
+                remaining.remove(change)
+                progressed = True
+                break
+    if remaining:
+        priority = max(c.priority for c in remaining)
+    return priority
+
+
+def fold(history: Iterable[Event], clocks: Sequence[Clock]) -> None:
+    """
+    Feed ``history`` to ``clocks``, one group of equal timestamps at a time.
+    """
+    view = _View()
+    for at, group_iter in itertools.groupby(history, key=lambda e: e.at):
+        group = list(group_iter)
+        before = attrs.evolve(view)
+        opened = False
+        agent_replied = requester_wrote = False
+        changes: list[StateChanged] = []
+        priorities: list[PriorityChanged] = []
+        for event in group:
+            if isinstance(event, TicketOpened):
+                opened = True
+                view = _View(event.state, None, event.priority)
+                before = attrs.evolve(view)
+            elif isinstance(event, StateChanged):
+                changes.append(event)
+                if event.trigger == "reply":
+                    requester_wrote = True
+            elif isinstance(event, PriorityChanged):
+                priorities.append(event)
+            elif isinstance(event, CommentAdded) and event.visibility is Visibility.PUBLIC:
+                if event.author_role in AGENT_ROLES:
+                    agent_replied = True
+                elif event.author_role == REQUESTER_ROLE:
+                    requester_wrote = True
+        if changes:
+            view.state, view.hold_reason = _chain(changes, view.state)
+        if priorities:
+            view.priority = _priority_chain(priorities, view.priority)
+        for clock in clocks:
+            clock.apply(
+                at,
+                before,
+                view,
+                opened=opened,
+                agent_replied=agent_replied,
+                requester_wrote=requester_wrote,
+            )
+
+
+Pieces = list[tuple[datetime, timedelta | None]]
+
+
+def pieces(
+    cycle: Cycle,
+    targets_by_priority: Mapping[Priority, timedelta],
+    retroactive: bool,
+    cal: BusinessCalendar,
+    end: datetime,
+) -> Pieces:
+    """
+    The clock's total target from each instant on (piecewise constant).
+
+    Retroactive: the latest target, from the start. Prospective: at each change the share
+    of the target already used is kept and the new target applies to the share left.
+    """
+    targets = [
+        (at, targets_by_priority.get(p) if p is not None else None) for at, p in cycle.priorities
+    ]
+    if retroactive:
+        return [(cycle.started_at, targets[-1][1])]
+    pieces: list[tuple[datetime, timedelta | None]] = []
+    for at, new in targets:
+        if not pieces or pieces[-1][1] is None or new is None:
+            pieces.append((at, new))
+            continue
+        used = elapsed_until(cycle, cal, min(at, end))
+        old = pieces[-1][1]
+        left = max(0.0, 1 - used / old) if old else 0.0
+        pieces.append((at, used + new * left))
+    return pieces
+
+
+def elapsed_until(cycle: Cycle, cal: BusinessCalendar, until: datetime) -> timedelta:
+    """
+    Business time the cycle ran before ``until``.
+    """
+    total = timedelta(0)
+    for start, stop in cycle.segments:
+        if start >= until:
+            break
+        total += cal.elapsed(start, min(stop or until, until))
+    return total
+
+
+def crossing(
+    cycle: Cycle,
+    cal: BusinessCalendar,
+    pieces: Pieces,
+    mark_of: Callable[[timedelta], timedelta],
+    end: datetime,
+    *,
+    future: bool,
+) -> datetime | None:
+    """
+    When the clock reaches ``threshold``: within [start, end], or (``future``) after ``end``
+    if it keeps running under the last target.
+    """
+    elapsed = timedelta(0)
+    bounds = [at for at, _ in pieces[1:]]
+    for start, stop in cycle.segments:
+        stop = stop or end
+        cuts = [start, *(b for b in bounds if start < b < stop), stop]
+        for a, b in itertools.pairwise(cuts):
+            target = _target_at(pieces, a)
+            if target is not None:
+                mark = mark_of(target)
+                if elapsed >= mark:
+                    return a
+                part = cal.elapsed(a, b)
+                if elapsed + part >= mark:
+                    return cal.add(a, mark - elapsed)
+                elapsed += part
+            else:
+                elapsed += cal.elapsed(a, b)
+    if future:
+        target = pieces[-1][1]
+        if target is not None:
+            mark = mark_of(target)
+            return cal.add(end, max(mark - elapsed, timedelta(0)))
+    return None
+
+
+def _target_at(pieces: Pieces, at: datetime) -> timedelta | None:
+    target = pieces[0][1]
+    for since, value in pieces:
+        if since <= at:
+            target = value
+    return target
