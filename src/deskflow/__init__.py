@@ -9,6 +9,13 @@ trail. Storage and notification are ports the host application implements.
 from __future__ import annotations
 
 from deskflow.actors import SYSTEM, Actor, Role
+from deskflow.adapters import (
+    InMemoryKnowledgeBase,
+    InMemoryNotifier,
+    InMemoryTicketRepository,
+    ManualClock,
+    SystemClock,
+)
 from deskflow.calendars import BusinessCalendar
 from deskflow.events import (
     ActionFired,
@@ -37,6 +44,8 @@ from deskflow.exceptions import (
 )
 from deskflow.guards import Attempt, Guard
 from deskflow.metrics import Metric
+from deskflow.notifications import Audience, Notification, NotificationFailed
+from deskflow.ports import Article, Clock, KnowledgeBase, Notifier, TicketRepository
 from deskflow.priority import (
     Impact,
     Priority,
@@ -110,13 +119,16 @@ __all__ = [
     "AgentStatus",
     "ApprovalDecided",
     "ApprovalRequested",
+    "Article",
     "Attempt",
+    "Audience",
     "Available",
     "BusinessCalendar",
     "CalendarByField",
     "CalendarResolver",
     "Candidate",
     "Classified",
+    "Clock",
     "ClockState",
     "ClockStatus",
     "Comment",
@@ -135,17 +147,25 @@ __all__ = [
     "HoldReason",
     "Impact",
     "InGroup",
+    "InMemoryKnowledgeBase",
+    "InMemoryNotifier",
+    "InMemoryTicketRepository",
     "InvalidInput",
     "InvalidTransition",
+    "KnowledgeBase",
     "LeastLoaded",
     "Link",
     "LinkKind",
     "Linked",
     "LongestIdle",
+    "ManualClock",
     "Metric",
     "MetricPolicy",
     "NotFound",
+    "Notification",
+    "NotificationFailed",
     "NotificationQueued",
+    "Notifier",
     "PerService",
     "PermissionDenied",
     "Priority",
@@ -169,11 +189,13 @@ __all__ = [
     "SlaThresholdReached",
     "State",
     "StateChanged",
+    "SystemClock",
     "Threshold",
     "ThresholdReached",
     "Ticket",
     "TicketKind",
     "TicketOpened",
+    "TicketRepository",
     "Transition",
     "Trigger",
     "Urgency",

@@ -1,0 +1,189 @@
+"""
+The ports: what deskflow needs from the world, as small :class:`typing.Protocol` classes.
+
+A host application implements them over its own storage and channels (deskflow ships
+in-memory adapters in :mod:`deskflow.adapters.memory`) and proves its adapters with the
+shared contract suites in :mod:`deskflow.testing.contracts`. Every method has a one-line
+contract; the contract suites pin the details.
+
+All datetimes are timezone-aware; a naive one is :class:`~deskflow.exceptions.InvalidInput`.
+The protocols are runtime-checkable, so a host can check that its object has the methods:
+
+>>> from deskflow.adapters import InMemoryTicketRepository, SystemClock
+>>> isinstance(InMemoryTicketRepository(), TicketRepository), isinstance(SystemClock(), Clock)
+(True, True)
+>>> isinstance(object(), Clock)
+False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from deskflow import _checks
+from deskflow.exceptions import InvalidInput
+from deskflow.notifications import Notification, _any_text, _required_text
+from deskflow.ticket import Ticket
+
+__all__ = ["Article", "Clock", "KnowledgeBase", "Notifier", "TicketRepository"]
+
+
+@runtime_checkable
+class TicketRepository(Protocol):
+    """
+    Where tickets live, with their next check time and their notification outbox.
+
+    Saves use optimistic concurrency: ``expected_version`` is the version the ticket had when
+    it was loaded, and a save that lost a race raises
+    :class:`~deskflow.exceptions.ConcurrencyError` and writes nothing. A ticket, its
+    ``next_check_at`` and its outbox items are written together, atomically. The outbox
+    holds each ``dedup_key`` once: an item whose key was queued before (delivered or not) is
+    ignored, so re-queuing is harmless. Query lists are ordered oldest first (by
+    ``created_at``, then id) and are the caller's to change.
+    """
+
+    def get(self, ticket_id: str) -> Ticket:
+        """
+        Return the stored ticket; raise NotFound if there is none with that id.
+        """
+        ...
+
+    def add(
+        self,
+        ticket: Ticket,
+        *,
+        next_check_at: datetime | None = None,
+        outbox: Sequence[Notification] = (),
+    ) -> None:
+        """
+        Store a new ticket with its outbox; an id already stored raises ConcurrencyError.
+        """
+        ...
+
+    def save(
+        self,
+        ticket: Ticket,
+        expected_version: int,
+        *,
+        next_check_at: datetime | None = None,
+        outbox: Sequence[Notification] = (),
+    ) -> None:
+        """
+        Replace the stored ticket if its version is ``expected_version``, else ConcurrencyError.
+        """
+        ...
+
+    def due(self, now: datetime, limit: int) -> list[str]:
+        """
+        Return at most ``limit`` ids with ``next_check_at <= now``, earliest first (ties by id).
+        """
+        ...
+
+    def by_requester(self, requester_id: str) -> list[Ticket]:
+        """
+        Return the tickets of one requester, oldest first.
+        """
+        ...
+
+    def by_state(self, state: str) -> list[Ticket]:
+        """
+        Return the tickets in one state, oldest first.
+        """
+        ...
+
+    def by_assignee(self, agent_id: str) -> list[Ticket]:
+        """
+        Return the tickets assigned to one agent, oldest first.
+        """
+        ...
+
+    def open_by_alert_key(self, alert_key: str, final_states: Iterable[str]) -> Ticket | None:
+        """
+        Return the oldest ticket opened from ``alert_key`` whose state is not final, or None.
+        """
+        ...
+
+    def pending_notifications(self, limit: int) -> list[Notification]:
+        """
+        Return at most ``limit`` undelivered outbox items, oldest first (by ``created_at``).
+        """
+        ...
+
+    def mark_delivered(self, dedup_keys: Iterable[str]) -> None:
+        """
+        Remove these items from the pending outbox; unknown or delivered keys are ignored.
+        """
+        ...
+
+
+@runtime_checkable
+class Notifier(Protocol):
+    """
+    A channel that delivers notifications: email, chat, a pager, a webhook.
+    """
+
+    def send(self, notification: Notification) -> None:
+        """
+        Deliver ``notification`` or raise a DeskflowError; the outbox retries it later.
+        """
+        ...
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """
+    The source of the current time; only the system clock adapter reads the wall clock.
+    """
+
+    def now(self) -> datetime:
+        """
+        Return the current instant as a timezone-aware datetime.
+        """
+        ...
+
+
+def _tags(value: object) -> tuple[str, ...]:
+    # A lone string is one tag, as Actor takes a lone group name.
+    if isinstance(value, str):
+        value = (value,)
+    if not isinstance(value, Iterable):
+        raise InvalidInput(f"tags must be strings, got {type(value).__name__}")
+    return tuple(dict.fromkeys(_checks.text("tag", tag) for tag in value))
+
+
+@attrs.frozen
+class Article:
+    """
+    A knowledge article: a known solution an agent (or a requester) can apply.
+
+    >>> Article("KB-7", "Reset a VPN token", "Open the portal, then ...", ["vpn", "token"]).tags
+    ('vpn', 'token')
+    """
+
+    id: str = attrs.field(validator=_required_text)
+    title: str = attrs.field(validator=_required_text)
+    body: str = attrs.field(validator=_any_text)
+    tags: tuple[str, ...] = attrs.field(default=(), converter=_tags)
+
+
+@runtime_checkable
+class KnowledgeBase(Protocol):
+    """
+    Known solutions: suggested while a ticket is worked, fed by the resolutions of tickets.
+    """
+
+    def suggest(self, ticket: Ticket, limit: int = 5) -> list[Article]:
+        """
+        Return at most ``limit`` articles relevant to ``ticket``, best first.
+        """
+        ...
+
+    def record_resolution(self, ticket: Ticket) -> None:
+        """
+        Offer a resolved ticket's title and resolution as a candidate article.
+        """
+        ...

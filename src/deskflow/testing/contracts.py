@@ -1,0 +1,443 @@
+"""
+Contract test suites for the ports: one suite per port, shared by every adapter.
+
+deskflow runs them on its in-memory adapters; a host runs them on its own. Subclass the
+contract in a test module with a name starting with ``Test`` and give it ONE factory
+method; pytest collects every test the contract defines::
+
+    from deskflow.testing.contracts import TicketRepositoryContract
+
+    class TestSqliteTicketRepository(TicketRepositoryContract):
+        def make_repository(self):
+            return SqliteTicketRepository(":memory:")
+
+The contract classes' names do not start with ``Test``, so pytest does not collect them on
+their own. The factory is called once per test (and once per Hypothesis example), so each
+test starts from an empty store. Needs the ``testing`` extra (pytest and Hypothesis).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from deskflow.exceptions import ConcurrencyError, DeskflowError, InvalidInput, NotFound
+from deskflow.notifications import Notification
+from deskflow.ports import Notifier, TicketRepository
+from deskflow.workflows import INCIDENT
+
+__all__ = ["NotifierContract", "TicketRepositoryContract", "make_notification"]
+
+from deskflow.testing._model import (
+    _AGENT,
+    _FINAL,
+    _T0,
+    _commented,
+    _hours,
+    _ids,
+    _ModelRun,
+    _open,
+)
+
+
+def make_notification(
+    dedup_key: str, *, ticket_id: str = "T-1", at: datetime = _T0
+) -> Notification:
+    """
+    Return a valid notification with key ``dedup_key``, for tests of ports and adapters.
+    """
+    return Notification(
+        dedup_key=dedup_key,
+        ticket_id=ticket_id,
+        recipients=("ann",),
+        template="ticket_updated",
+        audience="requester",
+        subject=f"{ticket_id} was updated",
+        body="An agent replied to your ticket.",
+        created_at=at,
+    )
+
+
+_STEPS = st.tuples(
+    st.sampled_from(["add", "save", "due", "deliver"]),
+    st.integers(0, 3),
+    st.sampled_from([0, 0, 0, -1, 1]),
+    st.none() | st.integers(0, 24),
+    st.none() | st.integers(0, 5),
+    st.integers(0, 3),
+)
+
+
+class TicketRepositoryContract:
+    """
+    What every :class:`~deskflow.ports.TicketRepository` must do; subclass it in a test.
+
+    Override :meth:`make_repository` to return a new, empty repository.
+    """
+
+    def make_repository(self) -> TicketRepository:
+        """
+        Return a new, empty repository of the adapter under test.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must define make_repository()")
+
+    def test_implements_the_port(self) -> None:
+        """
+        The adapter has every method of the TicketRepository protocol.
+        """
+        assert isinstance(self.make_repository(), TicketRepository)
+
+    def test_add_then_get_round_trips(self) -> None:
+        """
+        What is added is what get returns.
+        """
+        repo = self.make_repository()
+        ticket = _commented(_open("T-1"))
+        repo.add(ticket)
+        assert ticket == repo.get("T-1")
+        assert ticket.version == repo.get("T-1").version
+
+    def test_get_unknown_raises_not_found(self) -> None:
+        """
+        Getting an id never stored raises NotFound, which is also a KeyError.
+        """
+        repo = self.make_repository()
+        with pytest.raises(NotFound) as caught:
+            repo.get("T-404")
+        assert isinstance(caught.value, KeyError)
+
+    def test_add_existing_id_raises_and_writes_nothing(self) -> None:
+        """
+        Adding an id already stored raises ConcurrencyError and changes nothing stored.
+        """
+        repo = self.make_repository()
+        first = _open("T-1")
+        repo.add(first, next_check_at=_hours(1))
+        with pytest.raises(ConcurrencyError):
+            repo.add(
+                _commented(_open("T-1")),
+                next_check_at=_hours(0),
+                outbox=[make_notification("k-1")],
+            )
+        assert first == repo.get("T-1")
+        assert [] == repo.due(_hours(0), limit=10)
+        assert ["T-1"] == repo.due(_hours(1), limit=10)
+        assert [] == repo.pending_notifications(limit=10)
+
+    def test_save_with_current_version_stores_the_new_ticket(self) -> None:
+        """
+        A save naming the stored version replaces the ticket.
+        """
+        repo = self.make_repository()
+        ticket = _open("T-1")
+        repo.add(ticket)
+        changed = _commented(ticket)
+        repo.save(changed, expected_version=ticket.version)
+        assert changed == repo.get("T-1")
+        later = _commented(changed, "Fixed.")
+        repo.save(later, expected_version=changed.version)
+        assert later == repo.get("T-1")
+
+    @pytest.mark.parametrize("skew", [-1, 1])
+    def test_stale_save_raises_and_writes_nothing(self, skew: int) -> None:
+        """
+        A save naming another version raises ConcurrencyError; ticket, index, outbox unchanged.
+        """
+        repo = self.make_repository()
+        ticket = _open("T-1")
+        repo.add(ticket, next_check_at=_hours(5), outbox=[make_notification("k-1")])
+        assigned = INCIDENT.fire(ticket, "assign", actor=_AGENT, at=_T0, assignee="lee")
+        with pytest.raises(ConcurrencyError):
+            repo.save(
+                assigned,
+                expected_version=ticket.version + skew,
+                next_check_at=_hours(1),
+                outbox=[make_notification("k-2")],
+            )
+        assert ticket == repo.get("T-1")
+        assert ["T-1"] == _ids(repo.by_state("new"))
+        assert [] == repo.by_assignee("lee")
+        assert [] == repo.due(_hours(4), limit=10)
+        assert ["T-1"] == repo.due(_hours(5), limit=10)
+        assert ["k-1"] == [n.dedup_key for n in repo.pending_notifications(limit=10)]
+
+    def test_save_unknown_raises_not_found(self) -> None:
+        """
+        Saving a ticket that was never added raises NotFound and stores nothing.
+        """
+        repo = self.make_repository()
+        ticket = _open("T-1")
+        with pytest.raises(NotFound):
+            repo.save(_commented(ticket), expected_version=ticket.version)
+        with pytest.raises(NotFound):
+            repo.get("T-1")
+
+    def test_loaded_ticket_is_independent(self) -> None:
+        """
+        Changing a loaded ticket without saving it changes nothing stored.
+        """
+        repo = self.make_repository()
+        ticket = _open("T-1")
+        repo.add(ticket)
+        loaded = repo.get("T-1")
+        _commented(loaded)
+        INCIDENT.fire(loaded, "assign", actor=_AGENT, at=_T0, assignee="lee")
+        assert ticket == repo.get("T-1")
+        assert 1 == repo.get("T-1").version
+
+    def test_returned_lists_are_independent(self) -> None:
+        """
+        Mutating a list a query returned changes neither the store nor later answers.
+        """
+        repo = self.make_repository()
+        repo.add(_open("T-1"), next_check_at=_T0, outbox=[make_notification("k-1")])
+        for answer in (
+            repo.due(_T0, limit=10),
+            repo.by_state("new"),
+            repo.by_requester("ann"),
+            repo.pending_notifications(limit=10),
+        ):
+            answer.clear()
+        assert ["T-1"] == repo.due(_T0, limit=10)
+        assert ["T-1"] == _ids(repo.by_state("new"))
+        assert ["T-1"] == _ids(repo.by_requester("ann"))
+        assert ["k-1"] == [n.dedup_key for n in repo.pending_notifications(limit=10)]
+
+    def test_outbox_passed_in_is_copied(self) -> None:
+        """
+        Changing the outbox list after the call changes nothing queued.
+        """
+        repo = self.make_repository()
+        outbox = [make_notification("k-1")]
+        repo.add(_open("T-1"), outbox=outbox)
+        outbox.append(make_notification("k-2"))
+        assert ["k-1"] == [n.dedup_key for n in repo.pending_notifications(limit=10)]
+
+    def test_due_is_earliest_first_with_a_limit(self) -> None:
+        """
+        due returns ids with next_check_at <= now, earliest first, ties by id, at most limit.
+        """
+        repo = self.make_repository()
+        for ticket_id, hours in (("T-3", 2), ("T-1", 3), ("T-2", 2), ("T-4", 9)):
+            repo.add(_open(ticket_id), next_check_at=_hours(hours))
+        repo.add(_open("T-5"))
+        assert ["T-2", "T-3", "T-1"] == repo.due(_hours(8), limit=10)
+        assert ["T-2", "T-3"] == repo.due(_hours(8), limit=2)
+        assert [] == repo.due(_hours(8), limit=0)
+        assert [] == repo.due(_hours(1), limit=10)
+
+    def test_due_includes_now(self) -> None:
+        """
+        A ticket whose next check is exactly now is due; one a microsecond later is not.
+        """
+        repo = self.make_repository()
+        repo.add(_open("T-1"), next_check_at=_hours(1))
+        repo.add(_open("T-2"), next_check_at=_hours(1) + timedelta(microseconds=1))
+        assert ["T-1"] == repo.due(_hours(1), limit=10)
+
+    def test_due_compares_instants_across_zones(self) -> None:
+        """
+        Next checks in different zones are ordered by the instant they name.
+        """
+        repo = self.make_repository()
+        plus_two = _hours(1).astimezone(timezone(timedelta(hours=2)))
+        repo.add(_open("T-1"), next_check_at=plus_two)
+        repo.add(_open("T-2"), next_check_at=_hours(0))
+        assert ["T-2", "T-1"] == repo.due(_hours(1), limit=10)
+
+    def test_save_moves_or_clears_the_next_check(self) -> None:
+        """
+        A save replaces next_check_at; saving None takes the ticket out of due.
+        """
+        repo = self.make_repository()
+        ticket = _open("T-1")
+        repo.add(ticket, next_check_at=_hours(1))
+        moved = _commented(ticket)
+        repo.save(moved, expected_version=ticket.version, next_check_at=_hours(6))
+        assert [] == repo.due(_hours(5), limit=10)
+        assert ["T-1"] == repo.due(_hours(6), limit=10)
+        repo.save(_commented(moved), expected_version=moved.version)
+        assert [] == repo.due(_hours(100), limit=10)
+
+    def test_queries_follow_saves_oldest_first(self) -> None:
+        """
+        by_requester, by_state and by_assignee list current tickets by creation time.
+        """
+        repo = self.make_repository()
+        late = _open("T-1", at=_hours(2))
+        early = _open("T-2", at=_hours(1))
+        other = _open("T-3", at=_hours(0), requester="bob")
+        for ticket in (late, early, other):
+            repo.add(ticket)
+        assigned = INCIDENT.fire(late, "assign", actor=_AGENT, at=_hours(3), assignee="lee")
+        repo.save(assigned, expected_version=late.version)
+        assert ["T-2", "T-1"] == _ids(repo.by_requester("ann"))
+        assert ["T-3", "T-2"] == _ids(repo.by_state("new"))
+        assert [assigned] == repo.by_state("assigned")
+        assert [assigned] == repo.by_assignee("lee")
+        assert [] == repo.by_assignee("nobody")
+        assert [] == repo.by_state("closed")
+
+    def test_open_by_alert_key_ignores_final_tickets(self) -> None:
+        """
+        open_by_alert_key finds the ticket opened from an alert while it is not final.
+        """
+        repo = self.make_repository()
+        ticket = _open("T-1", alert_key="disk-full:db1")
+        repo.add(ticket)
+        repo.add(_open("T-2", alert_key="cpu:web1"))
+        assert ticket == repo.open_by_alert_key("disk-full:db1", _FINAL)
+        cancelled = INCIDENT.fire(ticket, "cancel", actor=_AGENT, at=_T0, reason="duplicate")
+        repo.save(cancelled, expected_version=ticket.version)
+        assert repo.open_by_alert_key("disk-full:db1", _FINAL) is None
+        assert repo.open_by_alert_key("never-seen", _FINAL) is None
+        reopened = _open("T-3", at=_hours(1), alert_key="disk-full:db1")
+        repo.add(reopened)
+        assert reopened == repo.open_by_alert_key("disk-full:db1", _FINAL)
+
+    def test_outbox_is_pending_oldest_first(self) -> None:
+        """
+        Queued notifications are pending oldest first (created_at, then queue order).
+        """
+        repo = self.make_repository()
+        ticket = _open("T-1")
+        repo.add(ticket, outbox=[make_notification("k-late", at=_hours(2))])
+        repo.save(
+            _commented(ticket),
+            expected_version=ticket.version,
+            outbox=[
+                make_notification("k-early", at=_hours(1)),
+                make_notification("k-tie", at=_hours(2)),
+            ],
+        )
+        assert ["k-early", "k-late", "k-tie"] == [
+            n.dedup_key for n in repo.pending_notifications(limit=10)
+        ]
+        assert ["k-early"] == [n.dedup_key for n in repo.pending_notifications(limit=1)]
+        assert [] == repo.pending_notifications(limit=0)
+
+    def test_outbox_round_trips_notifications(self) -> None:
+        """
+        A pending notification equals the one queued.
+        """
+        repo = self.make_repository()
+        note = make_notification("k-1")
+        repo.add(_open("T-1"), outbox=[note])
+        assert [note] == repo.pending_notifications(limit=10)
+
+    def test_mark_delivered_removes_and_ignores_unknown_keys(self) -> None:
+        """
+        Delivered keys leave the pending outbox; unknown and repeated keys are ignored.
+        """
+        repo = self.make_repository()
+        repo.add(_open("T-1"), outbox=[make_notification("k-1"), make_notification("k-2")])
+        repo.mark_delivered(["k-1", "no-such-key"])
+        repo.mark_delivered(["k-1"])
+        repo.mark_delivered([])
+        assert ["k-2"] == [n.dedup_key for n in repo.pending_notifications(limit=10)]
+
+    def test_a_dedup_key_is_queued_once(self) -> None:
+        """
+        Queuing a key already queued, pending or delivered, is a no-op.
+        """
+        repo = self.make_repository()
+        ticket = _open("T-1")
+        repo.add(ticket, outbox=[make_notification("k-1"), make_notification("k-1")])
+        repo.mark_delivered(["k-1"])
+        repo.save(_commented(ticket), ticket.version, outbox=[make_notification("k-1")])
+        assert [] == repo.pending_notifications(limit=10)
+
+    def test_naive_datetimes_are_refused(self) -> None:
+        """
+        A naive now or next_check_at raises InvalidInput, and nothing is written.
+        """
+        repo = self.make_repository()
+        naive = datetime(2026, 3, 2, 9, 0)
+        with pytest.raises(InvalidInput):
+            repo.add(_open("T-1"), next_check_at=naive)
+        with pytest.raises(NotFound):
+            repo.get("T-1")
+        with pytest.raises(InvalidInput):
+            repo.due(naive, limit=10)
+
+    def test_agrees_with_a_model(self) -> None:
+        """
+        Random add/save (current or stale)/due/deliver sequences agree with a dict model.
+        """
+
+        @given(steps=st.lists(_STEPS, max_size=25))
+        def check(steps: list[tuple[str, int, int, int | None, int | None, int]]) -> None:
+            _ModelRun(self.make_repository()).run(steps)
+
+        check()
+
+
+class NotifierContract:
+    """
+    What every :class:`~deskflow.ports.Notifier` must do; subclass it in a test.
+
+    Override :meth:`make_notifier`. Optionally override :meth:`delivered` to report what
+    reached the channel (so delivery and its order are checked) and
+    :meth:`make_failing_notifier` to return a notifier that fails the way the adapter
+    documents (so the error type is checked); the tests needing them skip otherwise.
+    """
+
+    def make_notifier(self) -> Notifier:
+        """
+        Return a new notifier of the adapter under test, able to deliver.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must define make_notifier()")
+
+    def make_failing_notifier(self) -> Notifier | None:
+        """
+        Return a notifier that cannot deliver (its channel down), or None to skip that test.
+        """
+        return None
+
+    def delivered(self, notifier: Notifier) -> Sequence[Notification] | None:
+        """
+        Return what ``notifier`` delivered, oldest first, or None if that cannot be observed.
+        """
+        return None
+
+    def test_implements_the_port(self) -> None:
+        """
+        The adapter has the method of the Notifier protocol.
+        """
+        assert isinstance(self.make_notifier(), Notifier)
+
+    def test_send_delivers_in_order(self) -> None:
+        """
+        Successful sends return None and deliver the notifications in the order sent.
+        """
+        notifier = self.make_notifier()
+        notes = [make_notification("k-1"), make_notification("k-2", ticket_id="T-2")]
+        for note in notes:
+            assert notifier.send(note) is None  # type: ignore[func-returns-value]
+        seen = self.delivered(notifier)
+        if seen is None:
+            pytest.skip("delivered() is not overridden: delivery cannot be observed")
+        assert notes == list(seen)
+
+    def test_sending_again_is_allowed(self) -> None:
+        """
+        Delivery is at least once: sending the same notification again does not raise.
+        """
+        notifier = self.make_notifier()
+        note = make_notification("k-1")
+        notifier.send(note)
+        notifier.send(note)
+
+    def test_failure_raises_a_deskflow_error(self) -> None:
+        """
+        A notifier that cannot deliver raises a DeskflowError, which the outbox retries.
+        """
+        notifier = self.make_failing_notifier()
+        if notifier is None:
+            pytest.skip("make_failing_notifier() is not overridden")
+        with pytest.raises(DeskflowError):
+            notifier.send(make_notification("k-1"))
