@@ -16,6 +16,22 @@ from deskflow.adapters import (
     ManualClock,
     SystemClock,
 )
+from deskflow.approval import (
+    ApprovalOutcome,
+    ApprovalPolicy,
+    ApprovalStage,
+    ApprovalStatus,
+    StageStatus,
+    approval_status,
+)
+from deskflow.authorization import (
+    AccessRule,
+    Action,
+    AuthorizationPolicy,
+    Decision,
+    DefaultAuthorization,
+    require,
+)
 from deskflow.calendars import BusinessCalendar
 from deskflow.events import (
     ActionFired,
@@ -103,6 +119,7 @@ from deskflow.ticket import (
     TicketKind,
     Visibility,
 )
+from deskflow.views import TicketView, audience_may_see, visible, visible_events
 from deskflow.workflows import (
     INCIDENT,
     SERVICE_REQUEST,
@@ -114,14 +131,21 @@ __all__ = [
     "INCIDENT",
     "SERVICE_REQUEST",
     "SYSTEM",
+    "AccessRule",
+    "Action",
     "ActionFired",
     "Actor",
     "AgentStatus",
     "ApprovalDecided",
+    "ApprovalOutcome",
+    "ApprovalPolicy",
     "ApprovalRequested",
+    "ApprovalStage",
+    "ApprovalStatus",
     "Article",
     "Attempt",
     "Audience",
+    "AuthorizationPolicy",
     "Available",
     "BusinessCalendar",
     "CalendarByField",
@@ -136,6 +160,8 @@ __all__ = [
     "ConcurrencyError",
     "ConfigError",
     "Cursor",
+    "Decision",
+    "DefaultAuthorization",
     "DeskflowError",
     "Escalated",
     "Event",
@@ -187,6 +213,7 @@ __all__ = [
     "SlaPolicy",
     "SlaReport",
     "SlaThresholdReached",
+    "StageStatus",
     "State",
     "StateChanged",
     "SystemClock",
@@ -196,6 +223,7 @@ __all__ = [
     "TicketKind",
     "TicketOpened",
     "TicketRepository",
+    "TicketView",
     "Transition",
     "Trigger",
     "Urgency",
@@ -203,11 +231,16 @@ __all__ = [
     "Visibility",
     "WeightedScore",
     "Workflow",
+    "approval_status",
+    "audience_may_see",
     "incident_workflow",
     "next_ticket",
     "override_priority",
     "reprioritize",
+    "require",
     "service_request_workflow",
+    "visible",
+    "visible_events",
 ]
 
 __version__ = "0.1.0.dev0"

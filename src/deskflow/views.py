@@ -1,0 +1,176 @@
+"""
+The one read projection of a ticket: what a given actor may see of it.
+
+Every read path — views, notifications, exports — goes through :func:`visible` (a whole
+ticket) or :func:`visible_events` / :func:`audience_may_see` (single entries), so internal
+notes and staff-only events reach a requester through none of them. Staff (agents,
+supervisors, admins and the system) see everything; everyone else (requesters, approvers)
+sees the ticket without its internal comments and internal events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Final
+
+import attrs
+
+from deskflow import _checks
+from deskflow.actors import Actor, Role
+from deskflow.authorization import Action, AuthorizationPolicy, DefaultAuthorization, require
+from deskflow.events import Event
+from deskflow.exceptions import InvalidInput
+from deskflow.priority import Impact, Priority, Urgency
+from deskflow.ticket import Comment, Feedback, Link, Ticket, TicketKind
+
+__all__ = [
+    "STAFF",
+    "TicketView",
+    "audience_may_see",
+    "sees_internal",
+    "visible",
+    "visible_comments",
+    "visible_events",
+]
+
+#: The roles that see internal comments and internal events.
+STAFF: Final = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM})
+
+_DEFAULT_POLICY: Final = DefaultAuthorization()
+
+
+@attrs.frozen(kw_only=True)
+class TicketView:
+    """
+    A ticket as one actor may see it: its public fields, and the comments and history
+    entries visible to that actor. ``includes_internal`` is True for staff views.
+
+    >>> from datetime import datetime, timezone
+    >>> from deskflow import INCIDENT, Actor, CommentAdded, Role, Visibility
+    >>> at = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    >>> t = INCIDENT.open("T-1", title="VPN down", requester="ann", at=at)
+    >>> t = t.record(CommentAdded(at=at, actor="lee", body="Router flaky again",
+    ...                           visibility=Visibility.INTERNAL))
+    >>> view = visible(Actor("ann", Role.REQUESTER), t)
+    >>> view.title, view.comments, len(view.history)
+    ('VPN down', (), 1)
+    """
+
+    id: str
+    kind: TicketKind
+    title: str
+    description: str
+    requester: str
+    state: str
+    created_at: datetime
+    updated_at: datetime
+    category: str | None
+    service: str | None
+    impact: Impact | None
+    urgency: Urgency | None
+    priority: Priority | None
+    hold_reason: str | None
+    tier: int
+    group: str | None
+    assignee: str | None
+    resolution: str | None
+    links: tuple[Link, ...]
+    feedback: Feedback | None
+    comments: tuple[Comment, ...]
+    history: tuple[Event, ...]
+    includes_internal: bool
+
+
+def _role(audience: Actor | Role | str) -> Role:
+    if isinstance(audience, Actor):
+        return audience.role
+    return _checks.member("audience", Role, audience)
+
+
+def sees_internal(audience: Actor | Role | str) -> bool:
+    """
+    True if ``audience`` (an actor or a role) may see internal comments and events.
+    """
+    return _role(audience) in STAFF
+
+
+def audience_may_see(audience: Actor | Role | str, event: Event) -> bool:
+    """
+    True if ``audience`` may see ``event``: staff see every event, others no internal one.
+
+    Notifications use it to decide what to tell whom.
+
+    >>> from datetime import datetime, timezone
+    >>> from deskflow import Escalated
+    >>> note = Escalated(at=datetime(2026, 3, 2, tzinfo=timezone.utc), actor="system",
+    ...                  notified=("sam",), reason="P1 breach")
+    >>> audience_may_see("requester", note), audience_may_see("supervisor", note)
+    (False, True)
+    """
+    if not isinstance(event, Event):
+        raise InvalidInput(f"expected a deskflow Event, got {type(event).__name__}")
+    return sees_internal(audience) or not event.internal
+
+
+def visible_events(audience: Actor | Role | str, events: Iterable[Event]) -> tuple[Event, ...]:
+    """
+    The ``events`` that ``audience`` may see, in order.
+
+    It filters only; whether the audience may see the ticket at all is :func:`visible`'s
+    question.
+    """
+    if sees_internal(audience):
+        return tuple(events)
+    return tuple(e for e in events if audience_may_see(audience, e))
+
+
+def visible_comments(
+    audience: Actor | Role | str, comments: Iterable[Comment]
+) -> tuple[Comment, ...]:
+    """
+    The ``comments`` that ``audience`` may read, in order.
+    """
+    if sees_internal(audience):
+        return tuple(comments)
+    return tuple(c for c in comments if not c.internal)
+
+
+def visible(
+    actor: Actor, ticket: Ticket, *, policy: AuthorizationPolicy = _DEFAULT_POLICY
+) -> TicketView:
+    """
+    What ``actor`` may see of ``ticket``; PermissionDenied if they may not view it at all.
+    """
+    if not isinstance(actor, Actor):
+        raise InvalidInput(f"actor must be an Actor, got {type(actor).__name__}")
+    if not isinstance(ticket, Ticket):
+        raise InvalidInput(f"ticket must be a Ticket, got {type(ticket).__name__}")
+    require(policy, actor, Action.VIEW, ticket)
+    history = visible_events(actor, ticket.history)
+    return TicketView(
+        id=ticket.id,
+        kind=ticket.kind,
+        title=ticket.title,
+        description=ticket.description,
+        requester=ticket.requester,
+        state=ticket.state,
+        created_at=ticket.created_at,
+        # The last change the actor can see: an internal note must not show as activity.
+        updated_at=history[-1].at,
+        category=ticket.category,
+        service=ticket.service,
+        impact=ticket.impact,
+        urgency=ticket.urgency,
+        priority=ticket.priority,
+        hold_reason=ticket.hold_reason,
+        tier=ticket.tier,
+        group=ticket.group,
+        assignee=ticket.assignee,
+        resolution=ticket.resolution,
+        links=ticket.links,
+        feedback=ticket.feedback,
+        comments=visible_comments(actor, ticket.comments),
+        history=history,
+        includes_internal=sees_internal(actor),
+    )
