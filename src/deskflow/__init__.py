@@ -33,6 +33,18 @@ from deskflow.authorization import (
     require,
 )
 from deskflow.calendars import BusinessCalendar
+from deskflow.desk import Desk
+from deskflow.escalation import (
+    CompositePolicy,
+    EscalationPolicy,
+    Fire,
+    Notify,
+    RaisePriority,
+    Reassign,
+    SetTier,
+    fired_keys,
+    record_fired,
+)
 from deskflow.events import (
     ActionFired,
     ApprovalDecided,
@@ -59,7 +71,9 @@ from deskflow.exceptions import (
     PermissionDenied,
 )
 from deskflow.guards import Attempt, Guard
+from deskflow.ladders import Acknowledged, Ladder, LadderLevel, LadderPolicy
 from deskflow.metrics import Metric
+from deskflow.notices import Directory, HierarchicalNotices, MappingDirectory, SlaNotices
 from deskflow.notifications import Audience, Notification, NotificationFailed
 from deskflow.ports import Article, Clock, KnowledgeBase, Notifier, TicketRepository
 from deskflow.priority import (
@@ -96,6 +110,7 @@ from deskflow.routing import (
     RoutingPolicy,
     SkillsBased,
 )
+from deskflow.service import Delivery, HelpDesk, TickReport
 from deskflow.sla import (
     CalendarByField,
     CalendarResolver,
@@ -119,6 +134,7 @@ from deskflow.ticket import (
     TicketKind,
     Visibility,
 )
+from deskflow.tiers import FunctionalTiers
 from deskflow.views import TicketView, audience_may_see, visible, visible_events
 from deskflow.workflows import (
     INCIDENT,
@@ -132,6 +148,7 @@ __all__ = [
     "SERVICE_REQUEST",
     "SYSTEM",
     "AccessRule",
+    "Acknowledged",
     "Action",
     "ActionFired",
     "Actor",
@@ -157,19 +174,28 @@ __all__ = [
     "ClockStatus",
     "Comment",
     "CommentAdded",
+    "CompositePolicy",
     "ConcurrencyError",
     "ConfigError",
     "Cursor",
     "Decision",
     "DefaultAuthorization",
+    "Delivery",
+    "Desk",
     "DeskflowError",
+    "Directory",
     "Escalated",
+    "EscalationPolicy",
     "Event",
     "Feedback",
     "FeedbackGiven",
+    "Fire",
+    "FunctionalTiers",
     "Guard",
     "HasCapacity",
     "HasSkills",
+    "HelpDesk",
+    "HierarchicalNotices",
     "HoldReason",
     "Impact",
     "InGroup",
@@ -179,12 +205,16 @@ __all__ = [
     "InvalidInput",
     "InvalidTransition",
     "KnowledgeBase",
+    "Ladder",
+    "LadderLevel",
+    "LadderPolicy",
     "LeastLoaded",
     "Link",
     "LinkKind",
     "Linked",
     "LongestIdle",
     "ManualClock",
+    "MappingDirectory",
     "Metric",
     "MetricPolicy",
     "NotFound",
@@ -192,6 +222,7 @@ __all__ = [
     "NotificationFailed",
     "NotificationQueued",
     "Notifier",
+    "Notify",
     "PerService",
     "PermissionDenied",
     "Priority",
@@ -201,6 +232,8 @@ __all__ = [
     "PriorityFacts",
     "PriorityMatrix",
     "PriorityPolicy",
+    "RaisePriority",
+    "Reassign",
     "Role",
     "Router",
     "RoutingDecision",
@@ -209,7 +242,9 @@ __all__ = [
     "RuleChain",
     "RuleTable",
     "ScoreBand",
+    "SetTier",
     "SkillsBased",
+    "SlaNotices",
     "SlaPolicy",
     "SlaReport",
     "SlaThresholdReached",
@@ -219,6 +254,7 @@ __all__ = [
     "SystemClock",
     "Threshold",
     "ThresholdReached",
+    "TickReport",
     "Ticket",
     "TicketKind",
     "TicketOpened",
@@ -233,9 +269,12 @@ __all__ = [
     "Workflow",
     "approval_status",
     "audience_may_see",
+    "fired_keys",
     "incident_workflow",
+    "load_desk",
     "next_ticket",
     "override_priority",
+    "record_fired",
     "reprioritize",
     "require",
     "service_request_workflow",
@@ -244,3 +283,15 @@ __all__ = [
 ]
 
 __version__ = "0.1.0.dev0"
+
+
+def load_desk(source: object) -> Desk:
+    """
+    Build a :class:`Desk` from a ``.toml``/``.json`` path or a mapping.
+
+    See :func:`deskflow.config.load_desk`; imported on first use, so that ``import
+    deskflow`` stays light (pydantic is only needed to read configuration).
+    """
+    from deskflow.config import load_desk as load
+
+    return load(source)

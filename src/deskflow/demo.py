@@ -1,104 +1,201 @@
 """
-The demo scenario: the seeds' help-desk process, walked through in virtual time.
+The demo scenario: the seeds' help desk on the default desk configuration, in virtual time.
 
-A requester opens a ticket; level 1 classifies and assigns it, asks for more information,
-gets the reply and escalates to level 2; level 2 resolves it; the requester closes it.
-:func:`run` returns the resulting tickets; the CLI (``python -m deskflow demo``) prints
-their audit trail.
+An incident: a requester opens it; level 1 classifies it, asks for more information, gets
+the reply; as three quarters of the resolution target go by, the desk's escalation policy
+hands it to level 2 and tells the assignee, their manager and the supervisor; level 2
+resolves it; the requester closes it with feedback. A service request needing approval: its
+requester, an approver himself, tries to approve it and is refused; another approver
+approves; it is fulfilled and closed. A scheduler ticks every 15 virtual minutes.
+
+:func:`run` returns what happened; ``python -m deskflow demo`` prints it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import attrs
+
 from deskflow.actors import Actor, Role
-from deskflow.events import Classified, CommentAdded, FeedbackGiven
-from deskflow.states import Trigger
-from deskflow.ticket import Ticket, Visibility
-from deskflow.workflows import INCIDENT
+from deskflow.adapters import (
+    InMemoryKnowledgeBase,
+    InMemoryNotifier,
+    InMemoryTicketRepository,
+    ManualClock,
+)
+from deskflow.config import DEFAULT_CONFIG
+from deskflow.exceptions import DeskflowError
+from deskflow.notifications import Notification
+from deskflow.service import HelpDesk
+from deskflow.sla import SlaReport
+from deskflow.ticket import Ticket
 
-__all__ = ["START", "run"]
+__all__ = ["START", "DemoResult", "run"]
 
-#: When the virtual day starts: a Monday morning in London, the week clocks go back.
-START = datetime(2026, 10, 19, 8, 55, tzinfo=ZoneInfo("Europe/London"))
+LONDON = ZoneInfo("Europe/London")
+#: When the virtual day starts: a Monday morning in London.
+START = datetime(2026, 10, 19, 8, 55, tzinfo=LONDON)
 
-REQUESTER = Actor("ann.requester", Role.REQUESTER)
-LEVEL_1 = Actor("lee.l1", Role.AGENT, tier=1, groups={"service-desk"})
-LEVEL_2 = Actor("kim.l2", Role.AGENT, tier=2, groups={"network"})
+ANN = Actor("ann.requester", Role.REQUESTER)
+LEE = Actor("lee.l1", Role.AGENT, tier=1, groups={"service-desk"})
+KIM = Actor("kim.l2", Role.AGENT, tier=2, groups={"network"})
+MAX = Actor("max.approver", Role.APPROVER)
+MIA = Actor("mia.manager", Role.APPROVER)
 
 
-def run(start: datetime = START) -> list[Ticket]:
+@attrs.frozen
+class DemoResult:
     """
-    Walk the scenario from ``start``; return the tickets it produced.
+    What the scenario produced: the tickets (as staff see them), every notification sent,
+    the SLA report of each ticket at the end, and a narration of the steps, refusals included.
     """
-    clock = start
 
-    def later(minutes: int) -> datetime:
-        nonlocal clock
-        clock += timedelta(minutes=minutes)
-        return clock
+    tickets: tuple[Ticket, ...]
+    notifications: tuple[Notification, ...]
+    reports: tuple[SlaReport, ...]
+    narration: tuple[str, ...]
 
-    wf = INCIDENT
-    t = wf.open(
-        "INC-1001",
+
+def run(config: str | Path = DEFAULT_CONFIG, start: datetime = START) -> DemoResult:
+    """
+    Walk the scenario on the desk described by ``config``, starting at ``start``.
+    """
+    repo, notifier = InMemoryTicketRepository(), InMemoryNotifier()
+    clock = ManualClock(start)
+    desk = HelpDesk.from_config(
+        config,
+        repository=repo,
+        notifier=notifier,
+        clock=clock,
+        knowledge_base=InMemoryKnowledgeBase(),
+    )
+    narration: list[str] = []
+
+    def at(day: int, hh: int, mm: int) -> None:
+        # Time passes as a scheduler would see it: a tick every 15 minutes.
+        target = (start + timedelta(days=day)).replace(hour=hh, minute=mm)
+        while clock.now() < target:
+            clock.set(min(clock.now() + timedelta(minutes=15), target))
+            report = desk.tick()
+            for line in (*report.actions, *report.closed):
+                narration.append(f"{_when(clock.now())}  tick: {line}")
+
+    def step(text: str, command: Callable[[], object]) -> None:
+        try:
+            command()
+        except DeskflowError as error:
+            narration.append(f"{_when(clock.now())}  {text}: REFUSED ({error})")
+        else:
+            narration.append(f"{_when(clock.now())}  {text}")
+
+    incident = desk.open(
+        ANN,
         title="Cannot connect to the VPN",
         description="Since this morning the VPN client times out.",
-        requester=REQUESTER,
-        at=clock,
+    ).id
+    narration.append(f"{_when(clock.now())}  ann.requester opens {incident}")
+    at(0, 9, 2)
+    step(
+        "lee.l1 classifies it: network / vpn, impact medium, urgency high",
+        lambda: desk.classify(
+            LEE, incident, category="network", service="vpn", impact="medium", urgency="high"
+        ),
     )
-    t = t.record(
-        Classified(
-            at=later(4),
-            actor=LEVEL_1.id,
-            category="network",
-            service="vpn",
-            impact="medium",
-            urgency="high",
-        )
+    step(
+        "lee.l1 takes it",
+        lambda: desk.assign(LEE, incident, group="service-desk", assignee=LEE.id),
     )
-    t = wf.fire(
-        t, Trigger.ASSIGN, actor=LEVEL_1, at=later(1), group="service-desk", assignee=LEVEL_1.id
+    step("lee.l1 starts work", lambda: desk.start(LEE, incident))
+    at(0, 9, 5)
+    step(
+        "lee.l1 asks for the client version",
+        lambda: desk.request_info(
+            LEE, incident, question="Which VPN client version, and from which network?"
+        ),
     )
-    t = wf.fire(t, Trigger.START, actor=LEVEL_1, at=later(2))
-    t = t.record(
-        CommentAdded(
-            at=later(3),
-            actor=LEVEL_1.id,
-            body="Which VPN client version do you run, and from which network?",
-            author_role=Role.AGENT,
-        )
+    at(0, 9, 50)
+    step(
+        "ann.requester replies",
+        lambda: desk.reply(ANN, incident, body="Version 5.2, from the hotel wifi."),
     )
-    t = wf.fire(t, Trigger.REQUEST_INFO, actor=LEVEL_1, at=clock, reason="client version")
-    t = t.record(
-        CommentAdded(
-            at=later(45),
-            actor=REQUESTER.id,
-            body="Version 5.2, from the hotel wifi.",
-            author_role=Role.REQUESTER,
-        )
+    at(0, 10, 10)
+    step(
+        "lee.l1 answers",
+        lambda: desk.comment(LEE, incident, body="Thanks, checking the VPN gateway now."),
     )
-    t = wf.fire(t, Trigger.REPLY, actor=REQUESTER, at=clock)
-    t = t.record(
-        CommentAdded(
-            at=later(20),
-            actor=LEVEL_1.id,
-            body="Known-good config; suspect the concentrator. Over to network.",
-            visibility=Visibility.INTERNAL,
-            author_role=Role.AGENT,
-        )
+    step(
+        "lee.l1 adds an internal note",
+        lambda: desk.comment(
+            LEE,
+            incident,
+            body="Client config is fine; suspect the concentrator certificate.",
+            internal=True,
+        ),
     )
-    t = wf.fire(
-        t, Trigger.ESCALATE, actor=LEVEL_1, at=clock, tier=2, group="network", reason="beyond L1"
+    at(0, 16, 0)
+    step("kim.l2 picks it up", lambda: desk.start(KIM, incident))
+    at(0, 16, 40)
+    step(
+        "kim.l2 replies",
+        lambda: desk.comment(KIM, incident, body="Renewed a certificate; please try again."),
     )
-    t = wf.fire(t, Trigger.START, actor=LEVEL_2, at=later(30), assignee=LEVEL_2.id)
-    t = wf.fire(
-        t,
-        Trigger.RESOLVE,
-        actor=LEVEL_2,
-        at=later(95),
-        resolution="Renewed the expired certificate on the VPN concentrator.",
+    step(
+        "kim.l2 resolves it",
+        lambda: desk.resolve(
+            KIM, incident, resolution="Renewed the expired certificate on the VPN concentrator."
+        ),
     )
-    t = wf.fire(t, Trigger.CLOSE, actor=REQUESTER, at=later(60))
-    t = t.record(FeedbackGiven(at=clock, actor=REQUESTER.id, rating=5, comment="Quick, thanks"))
-    return [t]
+    at(1, 9, 30)
+    step(
+        "ann.requester closes it, 5/5",
+        lambda: desk.close(ANN, incident, rating=5, comment="Quick, thanks"),
+    )
+
+    at(1, 10, 0)
+    request = desk.open(
+        MAX,
+        title="Local admin rights on my laptop",
+        kind="service_request",
+        category="access",
+        impact="low",
+        urgency="medium",
+    ).id
+    narration.append(f"{_when(clock.now())}  max.approver requests {request}")
+    at(1, 10, 5)
+    step("lee.l1 asks for approval", lambda: desk.request_approval(LEE, request))
+    at(1, 10, 10)
+    step("max.approver approves his own request", lambda: desk.approve(MAX, request))
+    at(1, 10, 30)
+    step(
+        "mia.manager approves it",
+        lambda: desk.approve(MIA, request, comment="For 30 days"),
+    )
+    at(1, 10, 40)
+    step(
+        "lee.l1 takes it",
+        lambda: desk.assign(LEE, request, group="service-desk", assignee=LEE.id),
+    )
+    step("lee.l1 starts work", lambda: desk.start(LEE, request))
+    at(1, 11, 0)
+    step(
+        "lee.l1 fulfils it",
+        lambda: desk.resolve(LEE, request, resolution="Granted local admin for 30 days."),
+    )
+    at(1, 11, 20)
+    step("max.approver closes it, 4/5", lambda: desk.close(MAX, request, rating=4))
+    desk.deliver_pending()
+    tickets = tuple(repo.get(ticket_id) for ticket_id in (incident, request))
+    return DemoResult(
+        tickets=tickets,
+        notifications=tuple(notifier.sent),
+        reports=tuple(desk.sla(t.id) for t in tickets),
+        narration=tuple(narration),
+    )
+
+
+def _when(instant: datetime) -> str:
+    return instant.astimezone(LONDON).strftime("%a %d %b %H:%M")

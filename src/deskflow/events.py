@@ -297,12 +297,18 @@ class StateChanged(Event):
             resolution = self.resolution
         elif self.trigger == "reopen":
             resolution = None
+        assignee = ticket.assignee
+        if self.assignee is not None:
+            assignee = self.assignee
+        elif self.group is not None and self.group != ticket.group:
+            # Handed to another group without naming an agent: that group picks it up.
+            assignee = None
         return ticket.evolve(
             self,
             state=self.dest,
             hold_reason=self.hold_reason,
             group=self.group if self.group is not None else ticket.group,
-            assignee=self.assignee if self.assignee is not None else ticket.assignee,
+            assignee=assignee,
             tier=self.tier if self.tier is not None else ticket.tier,
             resolution=resolution,
         )
@@ -370,6 +376,7 @@ class Escalated(Event):
     notified: tuple[str, ...]
     reason: str
     dedup_key: str | None = None
+    template: str = "escalation_notice"
 
     internal = True
 

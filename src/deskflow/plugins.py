@@ -69,8 +69,29 @@ def _builtin(group: str) -> dict[str, Factory]:
             "skills": routing.SkillsBased,
             "rule_table": queues.RuleTable,
         }
-        # The escalation built-ins are registered here too, one line each, once written.
-        _builtins["deskflow.escalation"] = {}
+        from deskflow import escalation, ladders, notices, tiers
+
+        def composite(policies: list[object]) -> escalation.CompositePolicy:
+            # A configuration names each part as {"policy": name, **options}.
+            built = [
+                load_policy(
+                    "deskflow.escalation",
+                    str(part["policy"]),
+                    **{k: v for k, v in part.items() if k != "policy"},
+                )
+                if isinstance(part, Mapping) and "policy" in part
+                else part
+                for part in policies
+            ]
+            return escalation.CompositePolicy(built)
+
+        _builtins["deskflow.escalation"] = {
+            "sla_notices": notices.SlaNotices,
+            "hierarchical": notices.HierarchicalNotices,
+            "functional_tiers": tiers.FunctionalTiers,
+            "ladder": ladders.LadderPolicy.from_levels,
+            "composite": composite,
+        }
     return _builtins[group]
 
 

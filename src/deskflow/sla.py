@@ -119,8 +119,9 @@ class Threshold:
         """
         if not isinstance(offset, timedelta):
             raise ConfigError(f"threshold offset must be a timedelta, got {offset!r}")
-        minutes = int(offset.total_seconds() // 60)
-        return cls(f"due-{minutes}m", offset=offset)
+        seconds = int(offset.total_seconds())
+        name = f"due-{seconds // 60}m" if seconds % 60 == 0 else f"due-{seconds}s"
+        return cls(name, offset=offset)
 
     def mark(self, target: timedelta) -> timedelta:
         """

@@ -1,0 +1,161 @@
+"""
+A desk's policies in one value: its workflows, priority, SLA, escalation, routing,
+authorization and approval policies, and the auto-close rule.
+
+:class:`Desk` is what :class:`~deskflow.service.HelpDesk` decides with. Build one in code, or
+from a configuration file with :func:`deskflow.config.load_desk`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+
+from deskflow import _checks
+from deskflow.approval import ApprovalPolicy
+from deskflow.authorization import AuthorizationPolicy, DefaultAuthorization
+from deskflow.calendars import BusinessCalendar
+from deskflow.escalation import EscalationPolicy
+from deskflow.exceptions import ConfigError, InvalidInput
+from deskflow.outbox import DEFAULT_RULES, NotificationRule
+from deskflow.priority import PriorityMatrix, PriorityPolicy
+from deskflow.routing import RoutingPolicy
+from deskflow.sla import SlaPolicy
+from deskflow.states import Workflow
+from deskflow.ticket import Ticket, TicketKind
+from deskflow.workflows import INCIDENT, SERVICE_REQUEST
+
+__all__ = ["Desk"]
+
+
+def _workflows(value: Mapping[Any, Workflow]) -> Mapping[TicketKind, Workflow]:
+    out: dict[TicketKind, Workflow] = {}
+    for kind, workflow in dict(value).items():
+        try:
+            member = _checks.member("kind", TicketKind, kind)
+        except InvalidInput as error:
+            raise ConfigError(str(error), path=("workflows", str(kind))) from None
+        if not isinstance(workflow, Workflow):
+            raise ConfigError(
+                f"expected a Workflow, got {type(workflow).__name__}", path=("workflows", member)
+            )
+        out[member] = workflow
+    return out
+
+
+def _escalations(value: object) -> Mapping[TicketKind, EscalationPolicy]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        # One policy: the escalation of incidents, the tickets escalation is about.
+        return {TicketKind.INCIDENT: value}  # type: ignore[dict-item]
+    out: dict[TicketKind, EscalationPolicy] = {}
+    for kind, policy in value.items():
+        try:
+            out[_checks.member("kind", TicketKind, kind)] = policy
+        except InvalidInput as error:
+            raise ConfigError(str(error), path=("escalation", str(kind))) from None
+    return out
+
+
+def _default_sla(desk: Desk) -> Mapping[TicketKind, SlaPolicy]:
+    always = BusinessCalendar.always("UTC")
+    return {kind: SlaPolicy.itil(always, workflow=wf) for kind, wf in desk.workflows.items()}
+
+
+@attrs.frozen
+class Desk:
+    """
+    Everything a help desk decides with.
+
+    ``sla`` maps each ticket kind to its SLA policy (the default: ITIL targets around the
+    clock); ``escalation`` each kind to its escalation policy (a single policy escalates
+    incidents); ``auto_close_after`` is the business time (on the ticket's SLA calendar) after
+    which a resolved ticket closes itself, or None to never auto-close.
+
+    >>> desk = Desk()
+    >>> sorted(desk.workflows)
+    [<TicketKind.INCIDENT: 'incident'>, <TicketKind.SERVICE_REQUEST: 'service_request'>]
+    >>> desk.auto_close_after
+    datetime.timedelta(days=1)
+    """
+
+    workflows: Mapping[TicketKind, Workflow] = attrs.field(
+        factory=lambda: {
+            TicketKind.INCIDENT: INCIDENT,
+            TicketKind.SERVICE_REQUEST: SERVICE_REQUEST,
+        },
+        converter=_workflows,
+    )
+    priority: PriorityPolicy = attrs.field(factory=PriorityMatrix.itil)
+    sla: Mapping[TicketKind, SlaPolicy] = attrs.field(
+        default=attrs.Factory(_default_sla, takes_self=True)
+    )
+    escalation: Mapping[TicketKind, EscalationPolicy] = attrs.field(
+        default=None, converter=_escalations
+    )
+    routing: RoutingPolicy | None = None
+    authorization: AuthorizationPolicy = attrs.field(factory=DefaultAuthorization)
+    approval: ApprovalPolicy | None = None
+    auto_close_after: timedelta | None = timedelta(days=1)
+    notification_rules: tuple[NotificationRule, ...] = DEFAULT_RULES
+    id_prefixes: Mapping[TicketKind, str] = attrs.field(
+        factory=lambda: {TicketKind.INCIDENT: "INC", TicketKind.SERVICE_REQUEST: "REQ"}
+    )
+
+    def __attrs_post_init__(self) -> None:
+        for kind in self.workflows:
+            policy = self.sla.get(kind)
+            if not isinstance(policy, SlaPolicy):
+                raise ConfigError(f"no SLA policy for {kind.value} tickets", path=("sla", kind))
+            if policy.workflow is not self.workflows[kind]:
+                raise ConfigError(
+                    f"the SLA policy for {kind.value} tickets is for workflow "
+                    f"{policy.workflow.name!r}, not {self.workflows[kind].name!r}",
+                    path=("sla", kind),
+                )
+            if kind not in self.id_prefixes:
+                raise ConfigError(f"no id prefix for {kind.value} tickets", path=("id_prefixes",))
+        if self.auto_close_after is not None and (
+            not isinstance(self.auto_close_after, timedelta)
+            or self.auto_close_after <= timedelta(0)
+        ):
+            raise ConfigError("auto_close_after must be a positive timedelta or None")
+
+    def workflow_for(self, ticket: Ticket) -> Workflow:
+        """
+        The workflow of ``ticket``'s kind.
+        """
+        try:
+            return self.workflows[ticket.kind]
+        except KeyError:
+            raise InvalidInput(
+                f"this desk has no workflow for {ticket.kind.value} tickets"
+            ) from None
+
+    def escalation_for(self, ticket: Ticket) -> EscalationPolicy | None:
+        """
+        The escalation policy of ``ticket``'s kind, if any.
+        """
+        return self.escalation.get(ticket.kind)
+
+    def sla_for(self, ticket: Ticket) -> SlaPolicy:
+        """
+        The SLA policy of ``ticket``'s kind.
+        """
+        return self.sla[ticket.kind]
+
+    def auto_close_at(self, ticket: Ticket) -> datetime | None:
+        """
+        When a resolved ticket closes itself, or None if it does not (now or ever).
+        """
+        workflow = self.workflow_for(ticket)
+        if self.auto_close_after is None or "close" not in workflow.allowed(ticket.state):
+            return None
+        if workflow.is_final(ticket.state) or not workflow.stops_metric(ticket.state, "resolution"):
+            return None
+        calendar = self.sla_for(ticket).calendar_for(ticket)
+        return calendar.add(ticket.state_since, self.auto_close_after)

@@ -1,0 +1,526 @@
+"""
+Escalation: what happens to a ticket as its SLA clocks run and nobody acts.
+
+An :class:`EscalationPolicy` reads a ticket and its :class:`~deskflow.sla.SlaReport` and
+returns :data:`Action` values — :class:`Notify`, :class:`SetTier`, :class:`Reassign`,
+:class:`RaisePriority`, :class:`Fire` — that the host carries out. Every action carries a
+dedup key built from (ticket, policy, metric, cycle, threshold or level); the host records
+what it carried out with :func:`record_fired` in the same save, and no policy ever returns
+an action whose key is recorded. So evaluating again, at any later instant, in any process,
+never repeats an action, while a reopened ticket (a new cycle) starts fresh.
+
+The built-in policies follow the products desks run, one module per kind of escalation:
+ServiceNow's SLA notifications and ITIL hierarchical notices in :mod:`deskflow.notices`,
+ITIL functional escalation from tier to tier in :mod:`deskflow.tiers`, the PagerDuty-style
+ladder in :mod:`deskflow.ladders`; :class:`CompositePolicy` runs several as one.
+
+>>> from datetime import datetime, timezone
+>>> from deskflow import INCIDENT
+>>> opened = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+>>> ticket = INCIDENT.open("INC-1", title="VPN down", requester="ann", at=opened)
+>>> page = Notify(recipients=["kim"], template="page", reason="P1 opened",
+...               dedup_key=action_key("INC-1", "on-call", "ladder", 1, "level1-loop0"))
+>>> ticket = record_fired(ticket, [page], at=opened)
+>>> ticket.history[-1].describe()
+'escalation action notify kim (page): P1 opened [INC-1|on-call|ladder|c1|level1-loop0]'
+>>> page.dedup_key in fired_keys(ticket)
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Final, Protocol, TypeAlias
+
+import attrs
+
+from deskflow import _checks
+from deskflow.actors import Actor
+from deskflow.events import ActionFired, Escalated, StateChanged, TicketOpened
+from deskflow.exceptions import ConfigError, InvalidInput
+from deskflow.metrics import Metric
+from deskflow.priority import Priority
+from deskflow.sla import ClockState, ClockStatus, SlaPolicy, SlaReport, Threshold
+from deskflow.states import Workflow
+from deskflow.ticket import Ticket, check_tier
+from deskflow.workflows import INCIDENT
+
+__all__ = [
+    "Action",
+    "CompositePolicy",
+    "EscalationPolicy",
+    "Fire",
+    "Notify",
+    "RaisePriority",
+    "Reassign",
+    "SetTier",
+    "WatchesThresholds",
+    "WorkCycle",
+    "action_key",
+    "check_evaluation",
+    "check_thresholds",
+    "current_cycle",
+    "fired_keys",
+    "passed_at",
+    "record_fired",
+]
+
+
+# -- actions ------------------------------------------------------------------------------
+
+
+def _text(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    _checks.text(attribute.name, value)
+
+
+def _config_text(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    # A policy's names come from configuration: a bad one is a configuration error.
+    try:
+        _checks.text(attribute.name, value)
+    except InvalidInput as error:
+        raise ConfigError(str(error), path=[attribute.name]) from None
+
+
+def _optional_text(
+    _instance: object, attribute: attrs.Attribute[str | None], value: object
+) -> None:
+    _checks.optional_text(attribute.name, value)
+
+
+def _recipients(value: str | Iterable[str]) -> tuple[str, ...]:
+    # A lone string would otherwise be split into its characters.
+    if not isinstance(value, str | Iterable):
+        raise InvalidInput(f"recipients must be ids, got {value!r}")
+    names = (value,) if isinstance(value, str) else tuple(value)
+    if not names:
+        raise InvalidInput("a notice needs at least one recipient")
+    for name in names:
+        _checks.text("recipient", name)
+    return names
+
+
+def _details(value: Mapping[str, str | int]) -> Mapping[str, str | int]:
+    if not isinstance(value, Mapping):
+        raise InvalidInput(f"details must be a mapping, got {type(value).__name__}")
+    for name, detail in value.items():
+        _checks.text("detail name", name)
+        if isinstance(detail, bool) or not isinstance(detail, str | int):
+            raise InvalidInput(f"detail {name!r} must be a string or an int, got {detail!r}")
+    return MappingProxyType(dict(value))
+
+
+def _trigger(value: str) -> str:
+    # A Trigger member is stored as the plain name the workflow fires.
+    return str(_checks.text("trigger", value))
+
+
+def _workflow_repr(workflow: Workflow) -> str:
+    # A workflow's full repr runs to pages; its name says which one.
+    return f"<workflow {workflow.name}>"
+
+
+def _tier(_instance: object, _attribute: attrs.Attribute[int], value: object) -> None:
+    check_tier(value)
+
+
+def _priority(value: Priority | str) -> Priority:
+    return _checks.member("priority", Priority, value)
+
+
+@attrs.frozen(kw_only=True)
+class _Action:
+    # Every action says why it happens and carries the key that makes it happen once.
+    dedup_key: str = attrs.field(validator=_text)
+    reason: str = attrs.field(validator=_text)
+
+
+@attrs.frozen(kw_only=True)
+class Notify(_Action):
+    """
+    Tell ``recipients`` (agent or group ids) about the ticket with message ``template``.
+
+    ``internal`` notices go to staff only and never reach the requester.
+    """
+
+    recipients: tuple[str, ...] = attrs.field(converter=_recipients)
+    template: str = attrs.field(validator=_text)
+    internal: bool = True
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        return f"notify {', '.join(self.recipients)} ({self.template}): {self.reason}"
+
+
+@attrs.frozen(kw_only=True)
+class SetTier(_Action):
+    """
+    Move the ticket to support tier ``tier`` (and to ``group`` if given).
+    """
+
+    tier: int = attrs.field(validator=_tier)
+    group: str | None = attrs.field(default=None, validator=_optional_text)
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        to = f" ({self.group})" if self.group else ""
+        return f"set tier {self.tier}{to}: {self.reason}"
+
+
+@attrs.frozen(kw_only=True)
+class Reassign(_Action):
+    """
+    Give the ticket to ``group`` and/or ``agent``.
+    """
+
+    group: str | None = attrs.field(default=None, validator=_optional_text)
+    agent: str | None = attrs.field(default=None, validator=_optional_text)
+
+    def __attrs_post_init__(self) -> None:
+        if self.group is None and self.agent is None:
+            raise InvalidInput("a reassignment needs a group, an agent, or both")
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        to = " / ".join(x for x in (self.group, self.agent) if x)
+        return f"reassign to {to}: {self.reason}"
+
+
+@attrs.frozen(kw_only=True)
+class RaisePriority(_Action):
+    """
+    Raise the ticket's priority to ``priority``.
+    """
+
+    priority: Priority = attrs.field(converter=_priority)
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        return f"raise priority to {self.priority}: {self.reason}"
+
+
+@attrs.frozen(kw_only=True)
+class Fire(_Action):
+    """
+    Fire workflow ``trigger`` with ``details``, e.g. ``escalate`` with ``tier`` and ``group``.
+    """
+
+    trigger: str = attrs.field(converter=_trigger)
+    details: Mapping[str, str | int] = attrs.field(factory=dict, converter=_details, hash=False)
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        shown = ", ".join(f"{k}={v}" for k, v in self.details.items())
+        return f"fire {self.trigger}" + (f" ({shown})" if shown else "") + f": {self.reason}"
+
+
+#: What an escalation policy asks the host to do.
+Action: TypeAlias = Notify | SetTier | Reassign | RaisePriority | Fire
+_ACTION_TYPES: Final = (Notify, SetTier, Reassign, RaisePriority, Fire)
+
+
+class EscalationPolicy(Protocol):
+    """
+    Decides what to do about a ticket as its clocks run.
+    """
+
+    def evaluate(self, ticket: Ticket, sla: SlaReport, now: datetime) -> list[Action]:
+        """
+        The actions due at ``now`` whose dedup keys are not recorded on ``ticket`` yet.
+        """
+        ...
+
+    def next_check_at(self, ticket: Ticket, sla: SlaReport, now: datetime) -> datetime | None:
+        """
+        When :meth:`evaluate` may next return something new (``now`` if it does already),
+        or None if nothing is scheduled unless the ticket changes.
+        """
+        ...
+
+
+# -- deduplication ------------------------------------------------------------------------
+
+
+def action_key(ticket_id: str, policy: str, subject: str, cycle: int, mark: str) -> str:
+    """
+    The dedup key of an action: ticket, policy, metric (or subject), cycle, threshold/level.
+
+    >>> action_key("INC-1", "sla-notices", "resolution", 1, "75%")
+    'INC-1|sla-notices|resolution|c1|75%'
+    """
+    return f"{ticket_id}|{policy}|{subject}|c{cycle}|{mark}"
+
+
+def fired_keys(ticket: Ticket) -> frozenset[str]:
+    """
+    The dedup keys of every action recorded on ``ticket`` (and of keyed escalation notes).
+    """
+    if not isinstance(ticket, Ticket):
+        raise InvalidInput(f"ticket must be a Ticket, got {type(ticket).__name__}")
+    return frozenset(
+        event.dedup_key
+        for event in ticket.history
+        if isinstance(event, ActionFired | Escalated) and event.dedup_key is not None
+    )
+
+
+def record_fired(
+    ticket: Ticket, actions: Iterable[Action], *, at: datetime, actor: str | Actor = "system"
+) -> Ticket:
+    """
+    Return ``ticket`` with one :class:`~deskflow.events.ActionFired` per action appended.
+
+    Call it in the same save that carries the actions out (which may record events of its
+    own with the same keys, such as :class:`~deskflow.events.Escalated`). A key that already
+    has its ``ActionFired``, or is repeated in ``actions``, is recorded once only.
+    """
+    if not isinstance(ticket, Ticket):
+        raise InvalidInput(f"ticket must be a Ticket, got {type(ticket).__name__}")
+    _checks.aware("at", at)
+    actor_id = actor.id if isinstance(actor, Actor) else _checks.text("actor", actor)
+    if isinstance(actions, _ACTION_TYPES) or not isinstance(actions, Iterable):
+        raise InvalidInput(f"actions must be a list of actions, got {actions!r}")
+    seen = {e.dedup_key for e in ticket.history if isinstance(e, ActionFired)}
+    for action in actions:
+        if not isinstance(action, _ACTION_TYPES):
+            raise InvalidInput(f"expected an escalation action, got {type(action).__name__}")
+        if action.dedup_key in seen:
+            continue
+        seen.add(action.dedup_key)
+        event = ActionFired(
+            at=at, actor=actor_id, dedup_key=action.dedup_key, action=action.describe()
+        )
+        ticket = ticket.record(event)
+    return ticket
+
+
+@attrs.frozen
+class WorkCycle:
+    """
+    One run of work on a ticket: from its opening, or from a reopen, until it is resolved.
+
+    ``number`` matches the resolution clock's dedup cycle; ``start`` is the index in the
+    history of the event that began it.
+    """
+
+    number: int
+    started_at: datetime
+    start: int
+
+
+def current_cycle(ticket: Ticket, workflow: Workflow = INCIDENT) -> WorkCycle:
+    """
+    The ticket's current work cycle: a reopen (leaving a state that stops the resolution
+    clock for one that does not) begins a new one.
+    """
+    cycle = WorkCycle(0, ticket.created_at, 0)
+    for index, event in enumerate(ticket.history):
+        if isinstance(event, TicketOpened):
+            cycle = WorkCycle(1, event.at, index)
+        elif (
+            isinstance(event, StateChanged)
+            and workflow.stops_metric(event.source, Metric.RESOLUTION)
+            and not workflow.stops_metric(event.dest, Metric.RESOLUTION)
+        ):
+            cycle = WorkCycle(cycle.number + 1, event.at, index)
+    return cycle
+
+
+def check_evaluation(ticket: Ticket, sla: SlaReport, now: datetime) -> None:
+    """
+    Raise :class:`~deskflow.exceptions.InvalidInput` unless the arguments of an evaluation
+    fit together: a ticket, its own SLA report, and an aware ``now`` not before its last change.
+    """
+    if not isinstance(ticket, Ticket):
+        raise InvalidInput(f"ticket must be a Ticket, got {type(ticket).__name__}")
+    if not isinstance(sla, SlaReport):
+        raise InvalidInput(f"sla must be an SlaReport, got {type(sla).__name__}")
+    _checks.aware("now", now)
+    if sla.ticket_id != ticket.id:
+        raise InvalidInput(f"the SLA report is for ticket {sla.ticket_id}, not {ticket.id}")
+    if now < ticket.updated_at:
+        raise InvalidInput(
+            f"now={now.isoformat()} precedes the ticket's last change at "
+            f"{ticket.updated_at.isoformat()}"
+        )
+
+
+def _soonest(*instants: datetime | None) -> datetime | None:
+    """
+    The earliest of ``instants`` that are not None, or None.
+    """
+    return min((at for at in instants if at is not None), default=None)
+
+
+# -- thresholds ---------------------------------------------------------------------------
+
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+_BEFORE_DUE = re.compile(r"due-(\d+)m")
+
+
+def _threshold(value: object, path: Sequence[str | int]) -> Threshold:
+    """
+    The SLA threshold a configuration names: ``"75%"`` or ``75`` (a percentage of the
+    target), ``"due-30m"`` or ``timedelta(minutes=30)`` (a time before the clock is due).
+    """
+    try:
+        if isinstance(value, timedelta):
+            return Threshold.before_due(value)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return Threshold.percent(value)
+        if isinstance(value, str):
+            if match := _PERCENT.fullmatch(value.strip()):
+                return Threshold.percent(float(match[1]))
+            if match := _BEFORE_DUE.fullmatch(value.strip()):
+                return Threshold.before_due(timedelta(minutes=int(match[1])))
+    except ConfigError as error:
+        raise ConfigError(str(error), path=path) from None
+    raise ConfigError(
+        f"unknown threshold {value!r}; give a percentage ('75%' or 75) or a time before "
+        "due ('due-30m' or timedelta(minutes=30))",
+        path=path,
+    )
+
+
+def _metric(value: object, path: Sequence[str | int]) -> Metric:
+    """
+    The metric a configuration names, or a ConfigError listing the known ones.
+    """
+    try:
+        return _checks.member("metric", Metric, value)
+    except InvalidInput as error:
+        raise ConfigError(str(error), path=path) from None
+
+
+def _live(sla: SlaReport, metric: Metric) -> ClockStatus | None:
+    # Only a running or paused clock with a target calls for action: a warning about a
+    # clock that is met, not started or without a target is noise.
+    clock = sla.clocks.get(metric)
+    if clock is None or clock.target is None:
+        return None
+    return clock if clock.state in (ClockState.RUNNING, ClockState.PAUSED) else None
+
+
+def passed_at(clock: ClockStatus, threshold: str, now: datetime) -> datetime | None:
+    """
+    When ``clock`` passed ``threshold`` in its current cycle, if it did by ``now``.
+    """
+    for reached in clock.thresholds:
+        if reached.name == threshold and reached.cycle == clock.cycle and reached.at <= now:
+            return reached.at
+    return None
+
+
+def _pending(clock: ClockStatus, threshold: str) -> datetime | None:
+    # The clock's next change is the earliest instant a threshold it has not passed yet can
+    # be reached: checking then is never too late, at worst a little early.
+    if clock.state is not ClockState.RUNNING:
+        return None
+    reached = any(r.name == threshold and r.cycle == clock.cycle for r in clock.thresholds)
+    return None if reached else clock.next_check_at
+
+
+class WatchesThresholds(Protocol):
+    """
+    A policy that acts on named SLA thresholds and can list them.
+    """
+
+    def watched(self) -> frozenset[tuple[Metric, str]]:
+        """
+        The (metric, threshold name) pairs the policy acts on.
+        """
+        ...
+
+
+def check_thresholds(policy: WatchesThresholds, sla: SlaPolicy) -> None:
+    """
+    Raise :class:`~deskflow.exceptions.ConfigError` if ``policy`` watches a metric or a
+    threshold that ``sla`` does not report, so the policy could never act on it.
+    """
+    if not isinstance(sla, SlaPolicy):
+        raise InvalidInput(f"sla must be an SlaPolicy, got {type(sla).__name__}")
+    for metric, name in sorted(policy.watched()):
+        metric_policy = sla.metrics.get(metric)
+        if metric_policy is None:
+            raise ConfigError(f"SLA policy {sla.name!r} has no {metric} clock", path=(metric, name))
+        known = [t.name for t in metric_policy.thresholds]
+        if name not in known:
+            raise ConfigError(
+                f"SLA policy {sla.name!r} reports no threshold {name} for {metric}; "
+                f"it reports {', '.join(known) or 'none'}",
+                path=(metric, name),
+            )
+
+
+# -- several policies as one --------------------------------------------------------------
+
+
+def _policies(value: Iterable[object]) -> tuple[EscalationPolicy, ...]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ConfigError(f"expected a list of policies, got {value!r}", path=["policies"])
+    out = tuple(value)
+    if not out:
+        raise ConfigError("a composite needs at least one policy", path=["policies"])
+    for index, policy in enumerate(out):
+        if not callable(getattr(policy, "evaluate", None)) or not callable(
+            getattr(policy, "next_check_at", None)
+        ):
+            raise ConfigError(
+                f"{policy!r} is not an escalation policy (it needs evaluate() and next_check_at())",
+                path=("policies", index),
+            )
+    return out  # type: ignore[return-value]
+
+
+@attrs.frozen
+class CompositePolicy:
+    """
+    Several policies run as one: their actions merged (a key once), the soonest next check.
+
+    >>> class Quiet:
+    ...     def evaluate(self, ticket, sla, now):
+    ...         return []
+    ...     def next_check_at(self, ticket, sla, now):
+    ...         return None
+    >>> len(CompositePolicy([Quiet(), Quiet()]).policies)
+    2
+    """
+
+    policies: tuple[EscalationPolicy, ...] = attrs.field(converter=_policies)
+
+    def evaluate(self, ticket: Ticket, sla: SlaReport, now: datetime) -> list[Action]:
+        """
+        Every policy's actions, in order; a key two policies share is kept once.
+        """
+        check_evaluation(ticket, sla, now)
+        out: list[Action] = []
+        keys: set[str] = set()
+        for policy in self.policies:
+            for action in policy.evaluate(ticket, sla, now):
+                if not isinstance(action, _ACTION_TYPES):
+                    raise InvalidInput(
+                        f"{policy!r} returned {action!r}, which is not an escalation action"
+                    )
+                if action.dedup_key not in keys:
+                    keys.add(action.dedup_key)
+                    out.append(action)
+        return out
+
+    def next_check_at(self, ticket: Ticket, sla: SlaReport, now: datetime) -> datetime | None:
+        """
+        The soonest next check of any policy.
+        """
+        check_evaluation(ticket, sla, now)
+        return _soonest(*(p.next_check_at(ticket, sla, now) for p in self.policies))

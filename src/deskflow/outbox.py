@@ -1,0 +1,151 @@
+"""
+What each party is told: notifications derived from the events a command recorded.
+
+Notifications are decided from events, never from the command that caused them, so a replay
+decides the same ones. Each carries a dedup key made of the ticket id, the position of its
+event in the history and the template, so queuing it again — after a retry, or from another
+process — is a no-op. A requester is only ever told about events that are not internal,
+and the text comes from those events alone: an internal note cannot leak into a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+import attrs
+
+from deskflow.events import (
+    ApprovalRequested,
+    CommentAdded,
+    Escalated,
+    Event,
+    NotificationQueued,
+    StateChanged,
+    TicketOpened,
+)
+from deskflow.notifications import Audience, Notification
+from deskflow.ticket import Ticket
+
+__all__ = ["DEFAULT_RULES", "Delivery", "NotificationRule", "queue_notifications"]
+
+
+@attrs.frozen
+class Delivery:
+    """
+    What one delivery round did: the dedup keys sent, and those that failed (kept pending).
+    """
+
+    sent: tuple[str, ...]
+    failed: tuple[str, ...]
+
+
+#: Who hears about an event: (template, audience, recipients) for each message, or none.
+NotificationRule = Callable[[Ticket, Event], Sequence[tuple[str, Audience, tuple[str, ...]]]]
+
+_REQUESTER_TEMPLATES = {
+    "resolve": "ticket_resolved",
+    "fulfil": "request_fulfilled",
+    "request_info": "information_requested",
+    "cancel": "ticket_cancelled",
+    "approve": "request_approved",
+    "reject": "request_rejected",
+}
+
+
+def _staff(*ids: str | None) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(i for i in ids if i))
+
+
+def default_rule(ticket: Ticket, event: Event) -> list[tuple[str, Audience, tuple[str, ...]]]:
+    """
+    The messages a desk usually sends for ``event``.
+
+    The requester hears that the ticket was received, every public reply, a request for
+    information, the resolution, a cancellation and approval decisions; the assignee hears of
+    assignments and requester messages; hierarchical escalations and approval requests go to
+    whom they name. (Approval outcomes reach the requester as the approve/reject state
+    change.)
+    """
+    out: list[tuple[str, Audience, tuple[str, ...]]] = []
+    requester = (ticket.requester,)
+    if isinstance(event, TicketOpened):
+        out.append(("ticket_received", Audience.REQUESTER, requester))
+    elif isinstance(event, StateChanged):
+        template = _REQUESTER_TEMPLATES.get(event.trigger)
+        if template is not None:
+            out.append((template, Audience.REQUESTER, requester))
+        if event.assignee and event.assignee != event.actor:
+            out.append(("ticket_assigned", Audience.STAFF, (event.assignee,)))
+        elif event.group and not event.assignee and ticket.assignee is None:
+            # Handed to a group with nobody named: the group's queue hears of it.
+            out.append(("ticket_queued", Audience.STAFF, (event.group,)))
+        if event.trigger == "reopen" and ticket.assignee:
+            out.append(("ticket_reopened", Audience.STAFF, (ticket.assignee,)))
+    elif isinstance(event, CommentAdded) and not event.internal:
+        if event.author_role == "requester":
+            if ticket.assignee:
+                out.append(("requester_replied", Audience.STAFF, (ticket.assignee,)))
+        elif event.actor != ticket.requester:
+            out.append(("public_reply", Audience.REQUESTER, requester))
+    elif isinstance(event, Escalated):
+        out.append((event.template, Audience.STAFF, _staff(*event.notified)))
+    elif isinstance(event, ApprovalRequested):
+        out.append(("approval_requested", Audience.STAFF, _staff(*event.approvers)))
+    return [(t, a, r) for t, a, r in out if r]
+
+
+#: The rules the service applies unless a host passes its own.
+DEFAULT_RULES: tuple[NotificationRule, ...] = (default_rule,)
+
+
+def queue_notifications(
+    before: Ticket | None,
+    after: Ticket,
+    at: datetime,
+    *,
+    rules: Sequence[NotificationRule] = DEFAULT_RULES,
+) -> tuple[Ticket, list[Notification]]:
+    """
+    Decide the notifications for the events ``after`` has beyond ``before`` (all of them
+    for a new ticket, ``before=None``).
+
+    Returns the ticket with one :class:`~deskflow.events.NotificationQueued` event per
+    notification (the audit trail of who was told what) and the notifications, for the
+    repository's outbox in the same save.
+    """
+    notifications: list[Notification] = []
+    start = 0 if before is None else before.version
+    for position in range(start, after.version):
+        event = after.history[position]
+        if isinstance(event, NotificationQueued):
+            continue
+        for rule in rules:
+            for template, audience, recipients in rule(after, event):
+                if audience is Audience.REQUESTER and event.internal:
+                    continue  # requesters never hear of staff-only entries
+                notifications.append(
+                    Notification(
+                        dedup_key=f"{after.id}#{position}:{template}",
+                        ticket_id=after.id,
+                        recipients=recipients,
+                        template=template,
+                        audience=audience,
+                        subject=f"[{after.id}] {after.title}",
+                        body=event.describe(),
+                        created_at=at,
+                    )
+                )
+    ticket = after
+    for notification in notifications:
+        ticket = ticket.record(
+            NotificationQueued(
+                at=at,
+                actor="system",
+                dedup_key=notification.dedup_key,
+                recipients=notification.recipients,
+                template=notification.template,
+                internal_only=notification.audience is Audience.STAFF,
+            )
+        )
+    return ticket, notifications
