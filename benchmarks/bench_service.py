@@ -1,0 +1,114 @@
+"""
+Service benchmark, as ratios in one run.
+
+- a full command through ``HelpDesk`` (load, authorize, fire, notifications, SLA next check,
+  save, deliver) with the in-memory adapters, against a bare ``workflow.fire``;
+- ``tick()`` over 1,000,000 open tickets of which 1,000 are due, against ``tick()`` over
+  10,000 open tickets with the same 1,000 due — goal within 2x: a tick's cost follows the
+  due tickets, not all tickets.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import time
+import timeit
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from deskflow import INCIDENT, Actor, Role, Trigger
+from deskflow.adapters import InMemoryNotifier, InMemoryTicketRepository, ManualClock
+from deskflow.service import HelpDesk
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+AGENT = Actor("lee", Role.AGENT, tier=1, groups={"service-desk"})
+REQUESTER = Actor("ann", Role.REQUESTER)
+DUE = 1_000
+
+
+def command_vs_fire() -> dict[str, Any]:
+    """
+    One HelpDesk command against the bare workflow trigger it fires.
+    """
+    desk = HelpDesk(InMemoryTicketRepository(), InMemoryNotifier(), ManualClock(T0))
+    ids = [
+        desk.open(REQUESTER, title="VPN down", impact="medium", urgency="high").id
+        for _ in range(2_000)
+    ]
+    pending = iter(ids)
+
+    def through_desk() -> None:
+        desk.assign(AGENT, next(pending), group="service-desk", assignee="lee")
+
+    opened = INCIDENT.open("T-1", title="VPN down", requester="ann", at=T0, priority="P2")
+
+    def bare() -> None:
+        INCIDENT.fire(
+            opened, Trigger.ASSIGN, actor=AGENT, at=T0, group="service-desk", assignee="lee"
+        )
+
+    desk_us = timeit.timeit(through_desk, number=2_000) / 2_000 * 1e6
+    bare_us = min(timeit.repeat(bare, number=2_000, repeat=5)) / 2_000 * 1e6
+    return {
+        "what": "assign through HelpDesk vs bare workflow.fire",
+        "deskflow": f"{desk_us:.0f} us",
+        "baseline": f"{bare_us:.1f} us",
+        "ratio": desk_us / bare_us,
+        "goal": "reported",
+    }
+
+
+def _populated(open_tickets: int) -> tuple[HelpDesk, ManualClock]:
+    """
+    A repository of ``open_tickets`` in-progress tickets, the first DUE of them due now.
+    """
+    repo = InMemoryTicketRepository()
+    clock = ManualClock(T0 + timedelta(hours=1))
+    far = T0 + timedelta(days=365)
+    for n in range(open_tickets):
+        t = INCIDENT.open(f"INC-{n}", title="VPN down", requester="ann", at=T0, priority="P3")
+        repo.add(t, next_check_at=T0 + timedelta(minutes=30) if n < DUE else far)
+    return HelpDesk(repo, InMemoryNotifier(), clock), clock
+
+
+def _tick_seconds(open_tickets: int) -> tuple[float, int]:
+    desk, _ = _populated(open_tickets)
+    gc.collect()
+    started = time.perf_counter()
+    report = desk.tick(limit=DUE)
+    return time.perf_counter() - started, len(report.checked)
+
+
+def tick_scaling(large: int = 1_000_000, small: int = 10_000) -> dict[str, Any]:
+    """
+    tick() with the same 1,000 due tickets among many or few open ones.
+    """
+    small_s, small_checked = _tick_seconds(small)
+    large_s, large_checked = _tick_seconds(large)
+    assert DUE == small_checked == large_checked
+    return {
+        "what": f"tick(), {DUE:,} due among {large:,} vs {small:,} open",
+        "deskflow": f"{large_s * 1e3:.0f} ms",
+        "baseline": f"{small_s * 1e3:.0f} ms",
+        "ratio": large_s / small_s,
+        "goal": "<= 2x",
+    }
+
+
+def main() -> None:
+    """
+    Print the service benchmark.
+    """
+    large = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    rows = [command_vs_fire(), tick_scaling(large)]
+    print("| measurement | deskflow | baseline | ratio | goal |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        print(
+            f"| {r['what']} | {r['deskflow']} | {r['baseline']} | {r['ratio']:.2f}x | {r['goal']} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
