@@ -229,6 +229,32 @@ class _NoticeRun:
         )
 
 
+class _NoticePolicy:
+    """
+    What SLA and hierarchical notices share: their threshold notices run on a _NoticeRun.
+    """
+
+    __slots__ = ()
+    _run: _NoticeRun
+
+    def evaluate(self, ticket: Ticket, sla: SlaReport, now: datetime) -> list[Action]:
+        raise NotImplementedError  # pragma: no cover - both subclasses define it
+
+    def watched(self) -> frozenset[tuple[Metric, str]]:
+        """
+        The (metric, threshold) pairs notified; see :func:`~deskflow.escalation.check_thresholds`.
+        """
+        return self._run.watched()
+
+    def next_check_at(self, ticket: Ticket, sla: SlaReport, now: datetime) -> datetime | None:
+        """
+        ``now`` if a notice is due, else the next change of a clock with a threshold to go.
+        """
+        if self.evaluate(ticket, sla, now):
+            return now
+        return self._run.upcoming(sla)
+
+
 # -- built-in policies --------------------------------------------------------------------
 
 #: ServiceNow's SLA notifications: 50% to the assignee, 75% and the breach also to their
@@ -250,7 +276,7 @@ def _directory(value: object) -> Directory:
 
 
 @attrs.frozen
-class SlaNotices:
+class SlaNotices(_NoticePolicy):
     """
     Notices when SLA clocks pass thresholds, as ServiceNow's SLA notifications send them.
 
@@ -290,20 +316,6 @@ class SlaNotices:
         check_evaluation(ticket, sla, now)
         return self._run.due(ticket, sla, now)
 
-    def watched(self) -> frozenset[tuple[Metric, str]]:
-        """
-        The (metric, threshold) pairs notified; see :func:`~deskflow.escalation.check_thresholds`.
-        """
-        return self._run.watched()
-
-    def next_check_at(self, ticket: Ticket, sla: SlaReport, now: datetime) -> datetime | None:
-        """
-        ``now`` if a notice is due, else the next change of a clock with a threshold to go.
-        """
-        if self.evaluate(ticket, sla, now):
-            return now
-        return self._run.upcoming(sla)
-
 
 def _priorities(value: object) -> frozenset[Priority]:
     items = (value,) if isinstance(value, str) else value
@@ -320,7 +332,7 @@ def _on_priority(value: object) -> tuple[str, ...]:
 
 
 @attrs.frozen
-class HierarchicalNotices:
+class HierarchicalNotices(_NoticePolicy):
     """
     ITIL hierarchical escalation: supervisors and managers hear about the tickets that need
     them — one with an urgent priority (P1 by default), or one whose clock passes a threshold.
@@ -383,20 +395,6 @@ class HierarchicalNotices:
                 )
         out.extend(self._run.due(ticket, sla, now))
         return out
-
-    def watched(self) -> frozenset[tuple[Metric, str]]:
-        """
-        The (metric, threshold) pairs notified; see :func:`~deskflow.escalation.check_thresholds`.
-        """
-        return self._run.watched()
-
-    def next_check_at(self, ticket: Ticket, sla: SlaReport, now: datetime) -> datetime | None:
-        """
-        ``now`` if a notice is due, else the next change of a clock with a threshold to go.
-        """
-        if self.evaluate(ticket, sla, now):
-            return now
-        return self._run.upcoming(sla)
 
 
 def _since(ticket: Ticket) -> str:
