@@ -273,7 +273,11 @@ def _calendar(name: str, spec: CalendarConfig) -> BusinessCalendar:
             for day in _days(days, ("weekly", days)):
                 weekly.setdefault(day, []).extend(spans)
         if spec.country is not None:
-            first, last = spec.years or (date.today().year - 1, date.today().year + 5)
+            if spec.years is None:
+                # Not "this year and the next few": a desk must not change with the date
+                # its configuration happens to be read.
+                raise ConfigError("a country calendar needs years = [first, last]", path=("years",))
+            first, last = spec.years
             return BusinessCalendar.from_country(
                 spec.timezone,
                 weekly,

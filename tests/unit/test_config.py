@@ -5,8 +5,9 @@ Desk configuration from TOML, JSON or a mapping, with errors that name the bad f
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -105,6 +106,11 @@ def test_custom_targets_and_thresholds_from_json(tmp_path: Path) -> None:
         ),
         ({"approval": {"stages": []}}, "approval", "stage"),
         ({"colour": "blue"}, "colour", "Extra inputs"),
+        (
+            {"calendars": {"x": {"timezone": "Europe/Berlin", "country": "DE"}}},
+            "calendars.x.years",
+            "needs years",
+        ),
     ],
 )
 def test_bad_config_names_the_field(config: dict[str, object], path: str, message: str) -> None:
@@ -114,6 +120,29 @@ def test_bad_config_names_the_field(config: dict[str, object], path: str, messag
     with pytest.raises(ConfigError, match=message) as info:
         load_desk(config)
     assert str(info.value).startswith(path)
+
+
+def test_country_holidays(tmp_path: Path) -> None:
+    """
+    A calendar can take a country's public holidays for the years it names.
+    """
+    desk = load_desk(
+        {
+            "calendars": {
+                "berlin": {
+                    "timezone": "Europe/Berlin",
+                    "weekly": {"mon-fri": ["09:00-17:00"]},
+                    "country": "DE",
+                    "years": [2026, 2027],
+                }
+            },
+            "sla": {"calendar": "berlin"},
+        }
+    )
+    calendar = desk.sla[TicketKind.INCIDENT].calendar
+    christmas = datetime(2026, 12, 25, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert not calendar.is_open(christmas)  # type: ignore[union-attr]
+    assert calendar.is_open(christmas + timedelta(days=3))  # type: ignore[union-attr]
 
 
 def test_bad_sources() -> None:
