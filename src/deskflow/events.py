@@ -292,26 +292,23 @@ class StateChanged(Event):
         """
         Move the ticket and apply what the transition set.
         """
-        resolution = ticket.resolution
+        changes: dict[str, object] = {"state": self.dest}
+        if self.hold_reason != ticket.hold_reason:
+            changes["hold_reason"] = self.hold_reason
         if self.resolution is not None:
-            resolution = self.resolution
+            changes["resolution"] = self.resolution
         elif self.trigger == "reopen":
-            resolution = None
-        assignee = ticket.assignee
+            changes["resolution"] = None
         if self.assignee is not None:
-            assignee = self.assignee
+            changes["assignee"] = self.assignee
         elif self.group is not None and self.group != ticket.group:
             # Handed to another group without naming an agent: that group picks it up.
-            assignee = None
-        return ticket.evolve(
-            self,
-            state=self.dest,
-            hold_reason=self.hold_reason,
-            group=self.group if self.group is not None else ticket.group,
-            assignee=assignee,
-            tier=self.tier if self.tier is not None else ticket.tier,
-            resolution=resolution,
-        )
+            changes["assignee"] = None
+        if self.group is not None:
+            changes["group"] = self.group
+        if self.tier is not None:
+            changes["tier"] = self.tier
+        return ticket.evolve(self, **changes)
 
     @property
     def details(self) -> Mapping[str, str | int]:

@@ -128,6 +128,13 @@ class Transition:
     requires: tuple[str, ...] = attrs.field(default=(), converter=_names)
     sets: Mapping[str, str | int] = attrs.field(factory=dict)
 
+    @property
+    def checked(self) -> bool:
+        """
+        True if firing this transition runs any check (a guard or a required detail).
+        """
+        return bool(self.guards or self.requires)
+
 
 class _Holder:
     """
@@ -467,7 +474,8 @@ class Workflow:
             raise InvalidInput(f"ticket must be a Ticket, got {type(ticket).__name__}")
         if not isinstance(actor, Actor):
             raise InvalidInput(f"actor must be an Actor, got {type(actor).__name__}")
-        _checks.aware("at", at)
+        if type(at) is not datetime or at.tzinfo is None:
+            _checks.aware("at", at)
         if at < ticket.updated_at:
             raise InvalidInput(
                 f"at={at.isoformat()} is earlier than the ticket's last change at "
@@ -493,11 +501,15 @@ class Workflow:
         merged: dict[str, str | int] = dict(spec.sets) if spec is not None and spec.sets else {}
         if details:
             _details(merged, details)
-        attempt = Attempt(ticket, trigger, actor, at, merged)
         holder = _Holder(state)
         refusals: list[str] = []
         try:
-            fired = event.trigger(holder, attempt=attempt, refusals=refusals)
+            if spec is not None and spec.checked:
+                attempt = Attempt(ticket, trigger, actor, at, merged)
+                fired = event.trigger(holder, attempt=attempt, refusals=refusals)
+            else:
+                # No guard will look: the hot path of plain transitions builds no context.
+                fired = event.trigger(holder)
         except MachineError:
             fired = False
         if not fired:
