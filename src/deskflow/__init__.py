@@ -95,6 +95,7 @@ from deskflow.priority_rules import (
     reprioritize,
 )
 from deskflow.queues import RoutingRule, RuleTable, next_ticket
+from deskflow.reports import DeskReport, report
 from deskflow.routing import (
     AgentStatus,
     Available,
@@ -182,6 +183,7 @@ __all__ = [
     "DefaultAuthorization",
     "Delivery",
     "Desk",
+    "DeskReport",
     "DeskflowError",
     "Directory",
     "Escalated",
@@ -275,6 +277,7 @@ __all__ = [
     "next_ticket",
     "override_priority",
     "record_fired",
+    "report",
     "reprioritize",
     "require",
     "service_request_workflow",

@@ -9,7 +9,7 @@ requester through any read path.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import attrs
@@ -63,6 +63,12 @@ def _urgency(value: Urgency | str | None) -> Urgency | None:
     return _checks.member("urgency", Urgency, value)
 
 
+def _in_utc(value: datetime) -> datetime:
+    if type(value) is datetime and value.tzinfo is not UTC and value.utcoffset() is not None:
+        return value.astimezone(UTC)
+    return value  # already UTC, or not an aware datetime (refused where it is recorded)
+
+
 def _text(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
     _checks.text(attribute.name, value)
 
@@ -74,8 +80,10 @@ class Event:
     """
 
     # Not validated here: events are built on hot paths from checked values; Ticket.record
-    # checks what a host records itself.
-    at: datetime
+    # checks what a host records itself. Instants are kept in UTC: Python compares and
+    # subtracts two datetimes of one zone by their wall clocks, which is wrong in the hour a
+    # DST change repeats; in UTC, order, equality and differences are those of real time.
+    at: datetime = attrs.field(converter=_in_utc)
     actor: str
 
     #: Staff-only entries are hidden from requesters by every read path.

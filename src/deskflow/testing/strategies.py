@@ -12,7 +12,7 @@ Hypothesis strategies for deskflow values: instants, actors, tickets, triggers a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
@@ -159,7 +159,9 @@ def tickets(
         if not allowed:
             break
         trigger = draw(st.sampled_from(allowed))
-        now = now + draw(gaps(timedelta(days=3)))
+        # Real time moves on: add in UTC (adding to a zoned datetime moves its wall clock,
+        # which runs backwards in the hour a DST change repeats).
+        now = (now.astimezone(UTC) + draw(gaps(timedelta(days=3)))).astimezone(now.tzinfo)
         details = draw(details_for(workflow, ticket.state, trigger))
         actor = draw(actors(requester=requester))
         try:
