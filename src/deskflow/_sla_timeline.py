@@ -148,6 +148,8 @@ class Clock:
         if metric is Metric.RESOLUTION:
             if opened:
                 self._start(at, after)
+                if stopped:  # logged already solved (or withdrawn) at the same instant
+                    self._complete(at)
             elif self.cycle is not None:
                 if stopped and not was_stopped:
                     self._complete(at)
@@ -168,9 +170,11 @@ class Clock:
             if requester_wrote and not waiting and not stopped:
                 self._start(at, after)
         elif metric is Metric.PERIODIC_UPDATE:
+            if opened:
+                self._start(at, after)
             if stopped:
                 self._complete(at)
-            elif opened or agent_replied or was_stopped:
+            elif agent_replied or was_stopped:
                 self._complete(at)
                 self._start(at, after)
         cycle = self.cycle

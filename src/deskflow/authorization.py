@@ -246,7 +246,8 @@ DEFAULT_RULES: Final[Mapping[Role, Mapping[Action, tuple[AccessRule, ...]]]] = M
         Role.ADMIN: MappingProxyType(dict.fromkeys(Action, ())),
         # Time-based work: auto-close, escalation ticks and the notes they leave.
         Role.SYSTEM: MappingProxyType(
-            dict.fromkeys((_A.CLOSE, _A.ESCALATE, _A.COMMENT_INTERNAL), ())
+            # The system reads what it acts on: a command's result is the actor's view.
+            dict.fromkeys((_A.VIEW, _A.CLOSE, _A.ESCALATE, _A.COMMENT_INTERNAL), ())
         ),
     }
 )

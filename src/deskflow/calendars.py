@@ -39,6 +39,8 @@ __all__ = ["SEARCH_HORIZON_YEARS", "BusinessCalendar"]
 SEARCH_HORIZON_YEARS = 10
 """How far ``next_open``, ``next_close`` and ``add`` look ahead for an opening or a closing."""
 
+#: How many years apart a query may be from the compiled range and still extend it.
+_NEAR_YEARS = 3
 _MIN_US = year_start(MIN_YEAR)
 _MAX_US = year_start(MAX_YEAR + 1)
 _NO_OVERRIDES: Mapping[date, Sequence[str]] = MappingProxyType({})
@@ -260,7 +262,8 @@ class BusinessCalendar:
             i = bisect_left(compiled.cumulative, target)
             if i < len(compiled.cumulative):
                 return self._datetime(compiled.ends[i] - (compiled.cumulative[i] - target))
-            compiled = self._grow_forward(compiled, at, target - compiled.cumulative[-1])
+            known = compiled.cumulative[-1] if compiled.cumulative else 0  # a year may be shut
+            compiled = self._grow_forward(compiled, at, target - known)
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         """
@@ -359,8 +362,12 @@ class BusinessCalendar:
             if current is not None:
                 if current.first_year <= first_year and last_year <= current.last_year:
                     return current
-                first_year = min(first_year, current.first_year)
-                last_year = max(last_year, current.last_year)
+                gap = max(first_year - current.last_year, current.first_year - last_year)
+                if gap <= _NEAR_YEARS:
+                    # Near: one continuous range serves both. Far (a query in 9000 after
+                    # one in 2026): compile just the years asked, not the millennia between.
+                    first_year = min(first_year, current.first_year)
+                    last_year = max(last_year, current.last_year)
             if cache.overrides is None:
                 cache.overrides = dict(self._overrides)
             starts: list[int] = []

@@ -71,7 +71,11 @@ def parse_duration(value: object) -> timedelta:
     if isinstance(value, int | float):
         return timedelta(seconds=value)
     if isinstance(value, str) and _DURATION.match(value.lower()):
-        return timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in _PART.findall(value.lower())))
+        seconds = sum(float(n) * _UNITS[u] for n, u in _PART.findall(value.lower()))
+        try:
+            return timedelta(seconds=seconds)
+        except OverflowError:
+            raise ValueError(f"duration {value!r} is too long") from None
     if isinstance(value, str) and value.upper().startswith("P"):
         from pydantic import TypeAdapter
 

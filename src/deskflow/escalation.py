@@ -405,12 +405,14 @@ def _metric(value: object, path: Sequence[str | int]) -> Metric:
 
 
 def _live(sla: SlaReport, metric: Metric) -> ClockStatus | None:
-    # Only a running or paused clock with a target calls for action: a warning about a
-    # clock that is met, not started or without a target is noise.
+    # A clock with a target that has started calls for action. A met clock still does for
+    # what it passed before it was met: a breach that a command (not a tick) was the first
+    # to notice must still be told, once — the dedup keys keep it from being told twice.
     clock = sla.clocks.get(metric)
     if clock is None or clock.target is None:
         return None
-    return clock if clock.state in (ClockState.RUNNING, ClockState.PAUSED) else None
+    live = (ClockState.RUNNING, ClockState.PAUSED, ClockState.MET)
+    return clock if clock.state in live else None
 
 
 def passed_at(clock: ClockStatus, threshold: str, now: datetime) -> datetime | None:

@@ -69,6 +69,18 @@ def _in_utc(value: datetime) -> datetime:
     return value  # already UTC, or not an aware datetime (refused where it is recorded)
 
 
+def _visibility(value: Visibility | str) -> Visibility:
+    return value if type(value) is Visibility else _checks.member("visibility", Visibility, value)
+
+
+def _link_kind(value: LinkKind | str) -> LinkKind:
+    return value if type(value) is LinkKind else _checks.member("link_kind", LinkKind, value)
+
+
+def _metric(value: Metric | str) -> Metric:
+    return value if type(value) is Metric else _checks.member("metric", Metric, value)
+
+
 def _text(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
     _checks.text(attribute.name, value)
 
@@ -309,8 +321,11 @@ class StateChanged(Event):
             changes["resolution"] = None
         if self.assignee is not None:
             changes["assignee"] = self.assignee
-        elif self.group is not None and self.group != ticket.group:
-            # Handed to another group without naming an agent: that group picks it up.
+        elif (self.group is not None and self.group != ticket.group) or (
+            self.tier is not None and self.tier > ticket.tier
+        ):
+            # Handed to another group or a higher tier without naming an agent: whoever
+            # works there picks it up; the previous agent no longer owns it.
             changes["assignee"] = None
         if self.group is not None:
             changes["group"] = self.group
@@ -346,7 +361,8 @@ class CommentAdded(Event):
     """
 
     body: str = attrs.field(validator=_text)
-    visibility: Visibility = Visibility.PUBLIC
+    # Converted, not trusted: "internal" from JSON or a form must count as internal.
+    visibility: Visibility = attrs.field(default=Visibility.PUBLIC, converter=_visibility)
     author_role: str = "agent"
 
     @property
@@ -354,7 +370,7 @@ class CommentAdded(Event):
         """
         Internal notes are staff-only.
         """
-        return self.visibility is Visibility.INTERNAL
+        return self.visibility == Visibility.INTERNAL
 
     def apply_to(self, ticket: Ticket) -> Ticket:
         """
@@ -456,7 +472,7 @@ class Linked(Event):
     """
 
     other_id: str = attrs.field(validator=_text)
-    link_kind: LinkKind = LinkKind.RELATED
+    link_kind: LinkKind = attrs.field(default=LinkKind.RELATED, converter=_link_kind)
 
     def apply_to(self, ticket: Ticket) -> Ticket:
         """
@@ -477,7 +493,7 @@ class SlaThresholdReached(Event):
     An SLA clock passed a warning threshold or breached; ``dedup_key`` makes it fire once.
     """
 
-    metric: Metric
+    metric: Metric = attrs.field(converter=_metric)
     threshold: str
     dedup_key: str
 

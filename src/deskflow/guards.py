@@ -64,10 +64,14 @@ class Requires:
     names: tuple[str, ...]
 
     def __call__(self, attempt: Attempt) -> str | None:
-        missing = [n for n in self.names if attempt.details.get(n) in (None, "")]
+        missing = [n for n in self.names if _blank(attempt.details.get(n))]
         if missing:
             return f"{attempt.trigger} needs {', '.join(missing)}"
         return None
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 @attrs.frozen

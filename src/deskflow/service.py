@@ -34,7 +34,13 @@ from deskflow.approval import request_approval as ask_for_approval
 from deskflow.authorization import Action, require
 from deskflow.desk import Desk
 from deskflow.events import Classified, CommentAdded, FeedbackGiven, Linked
-from deskflow.exceptions import ConcurrencyError, DeskflowError, InvalidInput, NotFound
+from deskflow.exceptions import (
+    ConcurrencyError,
+    DeskflowError,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+)
 from deskflow.outbox import Delivery, queue_notifications
 from deskflow.ports import Clock, KnowledgeBase, Notifier, TicketRepository
 from deskflow.priority import Impact, Priority, Urgency
@@ -50,6 +56,7 @@ __all__ = ["Delivery", "HelpDesk", "TickReport"]
 
 log = logging.getLogger("deskflow.service")
 
+_LINKABLE = (LinkKind.RELATED, LinkKind.DUPLICATE_OF, LinkKind.CAUSED_BY)
 _INVERSE_LINKS = {
     LinkKind.MERGED_INTO: LinkKind.MERGED_FROM,
     LinkKind.SPLIT_INTO: LinkKind.SPLIT_FROM,
@@ -153,9 +160,39 @@ class HelpDesk:
         actor = _actor(actor)
         now = self._now()
         ticket = self._load(actor, ticket_id, action)
-        stored = self._store(ticket, change(ticket, now), now)
+        self._refuse_final(ticket, action)
+        changed = change(ticket, now)
+        # Every check (the view included) before the write: a refused command stores nothing.
+        require(self.desk.authorization, actor, Action.VIEW, changed)
+        stored = self._store(ticket, changed, now)
         self.deliver_pending()
         return visible(actor, stored, policy=self.desk.authorization)
+
+    def _refuse_final(self, ticket: Ticket, action: Action) -> None:
+        # Closed, cancelled and rejected tickets are final and immutable, whatever the command.
+        workflow = self.desk.workflow_for(ticket)
+        if workflow.is_final(ticket.state):
+            raise InvalidTransition(
+                f"ticket {ticket.id} is {ticket.state}, which is final: it cannot {action.value}",
+                trigger=action.value,
+                state=ticket.state,
+                allowed=(),
+                reason=f"{ticket.state} is final",
+            )
+
+    def _refuse_unapproved(self, ticket: Ticket) -> None:
+        # A request that needs approval is worked only once approved.
+        policy = self.desk.approval
+        if policy is None or ticket.kind is not TicketKind.SERVICE_REQUEST:
+            return
+        if policy.needs_approval(ticket) and outcome(ticket) is not ApprovalOutcome.APPROVED:
+            raise InvalidTransition(
+                f"request {ticket.id} needs approval before it is assigned",
+                trigger=Trigger.ASSIGN,
+                state=ticket.state,
+                allowed=self.desk.workflow_for(ticket).allowed(ticket.state),
+                reason="approval pending or not requested",
+            )
 
     def _fire(
         self, trigger: str, actor: Actor, **details: str | int | None
@@ -207,6 +244,8 @@ class HelpDesk:
             requester_id = actor.id
             if requester not in (None, actor.id):
                 raise InvalidInput("a requester opens tickets for themselves only")
+        if kind not in self.desk.workflows:
+            raise InvalidInput(f"this desk has no workflow for {kind.value} tickets")
         workflow = self.desk.workflows[kind]
         now = self._now()
         for _attempt in range(100):
@@ -267,6 +306,8 @@ class HelpDesk:
                 urgency=urgency,
                 alert_key=key,
             )
+        require(self.desk.authorization, actor, Action.COMMENT_INTERNAL, existing)
+        require(self.desk.authorization, actor, Action.VIEW, existing)
         now = self._now()
         note = CommentAdded(
             at=now,
@@ -308,7 +349,10 @@ class HelpDesk:
                     reason=reason,
                 )
             )
-            if ticket.impact is not None and ticket.urgency is not None:
+            # Only a re-assessment of impact or urgency moves the priority: re-filing the
+            # category must not undo a supervisor's override.
+            reassessed = impact is not None or urgency is not None
+            if reassessed and ticket.impact is not None and ticket.urgency is not None:
                 ticket = reprioritize(
                     ticket, self.desk.priority, actor=actor, at=now, reason=reason
                 )
@@ -331,6 +375,7 @@ class HelpDesk:
         """
 
         def change(ticket: Ticket, now: datetime) -> Ticket:
+            self._refuse_unapproved(ticket)
             chosen_group, chosen, reason = group, assignee, None
             if candidates is not None and assignee is None:
                 if self.desk.routing is None:
@@ -594,10 +639,16 @@ class HelpDesk:
         kind: LinkKind | str = LinkKind.RELATED,
     ) -> TicketView:
         """
-        Link two tickets, both ways.
+        Link two tickets, both ways (a final ticket is left as it is: only this one records
+        the link). Merges and splits have their own commands.
         """
         actor = _actor(actor)
         link_kind = _checks.member("kind", LinkKind, kind)
+        if link_kind not in _LINKABLE:
+            accepted = ", ".join(k.value for k in _LINKABLE)
+            raise InvalidInput(
+                f"link kind must be one of {accepted}; use merge or split for {kind}"
+            )
         return self._pair(actor, ticket_id, other_id, Action.LINK, link_kind, None)
 
     def merge(self, actor: Actor, ticket_id: str, *, into: str) -> TicketView:
@@ -620,9 +671,19 @@ class HelpDesk:
     ) -> TicketView:
         now = self._now()
         ticket = self._load(actor, ticket_id, action)
+        self._refuse_final(ticket, action)
         other = self._load(actor, _checks.text("other_id", other_id), action)
         if ticket.id == other.id:
             raise InvalidInput("a ticket cannot be linked to itself")
+        other_final = self.desk.workflow_for(other).is_final(other.state)
+        if then is not None and other_final:
+            raise InvalidTransition(
+                f"cannot {action.value} {ticket.id} into {other.id}: it is {other.state}",
+                trigger=action.value,
+                state=ticket.state,
+                allowed=self.desk.workflow_for(ticket).allowed(ticket.state),
+                reason=f"{other.id} is final",
+            )
         changed = ticket.record(Linked(at=now, actor=actor.id, other_id=other.id, link_kind=kind))
         if then is not None:
             workflow = self.desk.workflow_for(changed)
@@ -633,25 +694,46 @@ class HelpDesk:
                 at=now,
                 reason=f"{kind.value.replace('_', ' ')} {other.id}",
             )
-        back = _INVERSE_LINKS.get(kind, LinkKind.RELATED)
-        other_changed = other.record(
-            Linked(at=now, actor=actor.id, other_id=ticket.id, link_kind=back)
-        )
-        # Validate both before writing either; the other side is written first so that a
-        # lost race on it leaves both tickets as they were.
-        self._store(other, other_changed, now)
+        require(self.desk.authorization, actor, Action.VIEW, changed)
         stored = self._store(ticket, changed, now)
+        if not other_final:
+            self._link_back(
+                other.id, ticket.id, _INVERSE_LINKS.get(kind, LinkKind.RELATED), actor, now
+            )
         self.deliver_pending()
         return visible(actor, stored, policy=self.desk.authorization)
+
+    def _link_back(
+        self, other_id: str, ticket_id: str, kind: LinkKind, actor: Actor, now: datetime
+    ) -> None:
+        # The repository has no transaction over two tickets. The acted-on ticket is saved
+        # first; the back-link commutes with anything else done to the other ticket, so a
+        # lost race on it is retried on a fresh copy rather than left one-sided.
+        for _attempt in range(5):
+            other = self.repository.get(other_id)
+            if self.desk.workflow_for(other).is_final(other.state):
+                return
+            back = Linked(
+                at=max(now, other.updated_at), actor=actor.id, other_id=ticket_id, link_kind=kind
+            )
+            try:
+                self._store(other, other.record(back), now)
+            except ConcurrencyError:
+                continue
+            return
+        log.warning("could not link %s back to %s after 5 lost races", other_id, ticket_id)
 
     def split(self, actor: Actor, ticket_id: str, *, titles: Sequence[str]) -> list[TicketView]:
         """
         One ticket per problem: open a ticket for each title, linked both ways to this one.
         """
         actor = _actor(actor)
-        if isinstance(titles, str) or not titles:
+        if isinstance(titles, str) or not isinstance(titles, Sequence) or not titles:
             raise InvalidInput("split needs a non-empty list of titles")
+        # All checked before anything is opened: a bad title must not leave half a split.
+        titles = [_checks.text("title", title) for title in titles]
         source = self._load(actor, ticket_id, Action.SPLIT)
+        self._refuse_final(source, Action.SPLIT)
         parts = [
             self.open(
                 actor,
@@ -746,4 +828,6 @@ class HelpDesk:
         projection as a view).
         """
         actor = _actor(actor)
+        if isinstance(ids, str) or not isinstance(ids, Iterable):
+            raise InvalidInput(f"ids must be a list of ticket ids, got {ids!r}")
         return [self.view(actor, ticket_id) for ticket_id in ids]

@@ -164,6 +164,10 @@ def _thresholds(value: Iterable[Threshold]) -> tuple[Threshold, ...]:
     for item in out:
         if not isinstance(item, Threshold):
             raise ConfigError(f"thresholds must be Threshold objects, got {item!r}")
+    names = [t.name for t in out]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ConfigError(f"thresholds named twice: {', '.join(twice)}", path=("thresholds",))
     return out
 
 

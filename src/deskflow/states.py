@@ -97,7 +97,11 @@ def _plain(value: object) -> str:
 
 
 def _sources(value: str | Iterable[str]) -> tuple[str, ...]:
-    return (_plain(value),) if isinstance(value, str) else tuple(map(_plain, value))
+    if isinstance(value, str):
+        return (_plain(value),)
+    if not isinstance(value, Iterable):
+        raise ConfigError(f"source must be a state name or a list of them, got {value!r}")
+    return tuple(map(_plain, value))
 
 
 def _names(value: Iterable[str]) -> tuple[str, ...]:
@@ -362,7 +366,7 @@ class Workflow:
         Where ``trigger`` leads from ``state``, or None if it does not leave ``state``.
         """
         self.allowed(state)
-        return self._table[state].get(trigger)
+        return self._table[state].get(trigger) if isinstance(trigger, str) else None
 
     def transition(self, state: str, trigger: str) -> Transition | None:
         """
@@ -498,9 +502,11 @@ class Workflow:
                 allowed=allowed,
             )
         spec = self._specs.get((state, trigger))
-        merged: dict[str, str | int] = dict(spec.sets) if spec is not None and spec.sets else {}
+        merged: dict[str, str | int] = {}
         if details:
             _details(merged, details)
+        if spec is not None and spec.sets:
+            merged.update(spec.sets)  # what the transition always sets wins over the caller
         holder = _Holder(state)
         refusals: list[str] = []
         try:

@@ -97,7 +97,7 @@ class Comment:
         """
         True for a staff-only note.
         """
-        return self.visibility is Visibility.INTERNAL
+        return self.visibility == Visibility.INTERNAL
 
 
 @attrs.frozen
@@ -284,6 +284,8 @@ class Ticket:
         """
         from deskflow.events import TicketOpened
 
+        if not isinstance(history, Iterable):
+            raise InvalidInput(f"history must be a sequence of events, got {history!r}")
         events = tuple(history)
         if not events or not isinstance(events[0], TicketOpened):
             raise InvalidInput("a ticket history must start with a TicketOpened event")

@@ -215,7 +215,7 @@ TABLE = {
     },
     Role.SYSTEM: {
         "open": "........",
-        "view": "........",
+        "view": "YYYYYYY.",
         "classify": "........",
         "assign": "........",
         "start": "........",
@@ -393,12 +393,12 @@ def test_with_rules_adds_and_removes_actions() -> None:
     with_rules() changes single actions of the default table and leaves the rest.
     """
     policy = POLICY.with_rules(
-        {Role.AGENT: {Action.OVERRIDE_PRIORITY: (), Action.MERGE: None}, "system": {"view": ()}}
+        {Role.AGENT: {Action.OVERRIDE_PRIORITY: (), Action.MERGE: None}, "system": {"view": None}}
     )
     lee = ACTORS[Role.AGENT]
     assert policy.authorize(lee, Action.OVERRIDE_PRIORITY, incident("zoe")).allowed
     assert not policy.authorize(lee, Action.MERGE, incident("zoe")).allowed
-    assert policy.authorize(ACTORS[Role.SYSTEM], Action.VIEW, incident("zoe")).allowed
+    assert not policy.authorize(ACTORS[Role.SYSTEM], Action.VIEW, incident("zoe")).allowed
     unchanged = {a: r for a, r in DEFAULT_RULES[Role.AGENT].items() if a is not Action.MERGE}
     assert unchanged | {Action.OVERRIDE_PRIORITY: ()} == dict(policy.rules[Role.AGENT])
     assert DEFAULT_RULES == POLICY.rules

@@ -316,13 +316,18 @@ def test_no_notice_on_a_clock_without_a_target() -> None:
     assert [] == run(SlaNotices(directory=DIRECTORY), assigned(priority=None), T0 + 100 * H)
 
 
-def test_no_notice_on_a_met_clock() -> None:
+def test_a_met_clock_tells_once_what_it_passed_before_it_was_met() -> None:
     """
-    A clock that is met raises no more notices, even for thresholds passed before.
+    Thresholds passed before a clock was met, but never told (no tick ran in between),
+    are told once; once recorded, a met clock raises nothing more, however late.
     """
     t = assigned()
     t = INCIDENT.fire(t, Trigger.RESOLVE, actor=LEE, at=T0 + 7 * H, resolution="fixed")
-    assert [] == run(resolution_notices(), t, T0 + 7 * H)
+    policy = resolution_notices()
+    late = run(policy, t, T0 + 7 * H)
+    assert ["50%", "75%"] == [a.dedup_key.rsplit("|", 1)[-1] for a in late]
+    t = record_fired(t, late, at=T0 + 7 * H)
+    assert [] == run(policy, t, T0 + 100 * H)
 
 
 def test_a_paused_clock_still_notifies_what_it_passed() -> None:
