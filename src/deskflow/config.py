@@ -198,8 +198,10 @@ class DeskConfig(_Model):
     routing: PolicyConfig | None = None
     approval: ApprovalConfig | None = None
     auto_close_after: Duration | None = timedelta(days=1)
-    reopen_window: Duration = timedelta(days=7)
-    hold_reasons: list[str] = Field(default_factory=lambda: [r.value for r in HoldReason])
+    reopen_window: Annotated[Duration, Field(gt=timedelta(0))] = timedelta(days=7)
+    hold_reasons: list[str] = Field(
+        default_factory=lambda: [r.value for r in HoldReason], min_length=1
+    )
 
 
 _MODELS = frozenset(

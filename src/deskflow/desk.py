@@ -51,13 +51,19 @@ def _escalations(value: object) -> Mapping[TicketKind, EscalationPolicy]:
         return {}
     if not isinstance(value, Mapping):
         # One policy: the escalation of incidents, the tickets escalation is about.
-        return {TicketKind.INCIDENT: value}  # type: ignore[dict-item]
+        value = {TicketKind.INCIDENT: value}
     out: dict[TicketKind, EscalationPolicy] = {}
     for kind, policy in value.items():
         try:
-            out[_checks.member("kind", TicketKind, kind)] = policy
+            member = _checks.member("kind", TicketKind, kind)
         except InvalidInput as error:
             raise ConfigError(str(error), path=("escalation", str(kind))) from None
+        if not all(callable(getattr(policy, m, None)) for m in ("evaluate", "next_check_at")):
+            raise ConfigError(
+                f"an escalation policy needs evaluate() and next_check_at(), got {policy!r}",
+                path=("escalation", member),
+            )
+        out[member] = policy  # type: ignore[assignment]  # duck-checked just above
     return out
 
 
@@ -107,6 +113,10 @@ class Desk:
     )
 
     def __attrs_post_init__(self) -> None:
+        if not isinstance(self.sla, Mapping):
+            raise ConfigError(
+                f"sla must map ticket kinds to SLA policies, got {self.sla!r}", path=("sla",)
+            )
         for kind in self.workflows:
             policy = self.sla.get(kind)
             if not isinstance(policy, SlaPolicy):

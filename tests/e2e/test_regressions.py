@@ -194,3 +194,22 @@ def test_a_breach_a_command_noticed_first_is_still_told() -> None:
     assert any("first_response|c1|100%" in action for action in report.actions)
     clock.advance(timedelta(hours=1))
     assert [] == [action for action in desk.tick().actions if "first_response" in action]
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Desk(escalation=123),
+        lambda: Desk(sla=None),
+        lambda: load_desk({"reopen_window": -3600}),
+        lambda: load_desk({"hold_reasons": []}),
+        lambda: load_desk({"auto_close_after": "99999999999d"}),
+    ],
+    ids=["escalation-not-a-policy", "sla-none", "negative-reopen", "no-hold-reasons", "overflow"],
+)
+def test_bad_desks_are_config_errors(build: object) -> None:
+    """
+    Wrong policy objects and out-of-range settings fail when the desk is built.
+    """
+    with pytest.raises(ConfigError):
+        build()  # type: ignore[operator]
