@@ -8,7 +8,7 @@ trail. Storage and notification are ports the host application implements.
 
 from __future__ import annotations
 
-from deskflow.actors import SYSTEM, Actor, Role
+from deskflow.actors import SYSTEM, Actor
 from deskflow.adapters import (
     InMemoryKnowledgeBase,
     InMemoryNotifier,
@@ -34,6 +34,20 @@ from deskflow.authorization import (
 )
 from deskflow.calendars import BusinessCalendar
 from deskflow.desk import Desk
+from deskflow.enums import (
+    Audience,
+    HoldReason,
+    Impact,
+    LinkKind,
+    Metric,
+    Priority,
+    Role,
+    State,
+    TicketKind,
+    Trigger,
+    Urgency,
+    Visibility,
+)
 from deskflow.escalation import (
     CompositePolicy,
     EscalationPolicy,
@@ -46,6 +60,7 @@ from deskflow.escalation import (
     record_fired,
 )
 from deskflow.events import (
+    Acknowledged,
     ActionFired,
     ApprovalDecided,
     ApprovalRequested,
@@ -71,21 +86,10 @@ from deskflow.exceptions import (
     PermissionDenied,
 )
 from deskflow.guards import Attempt, Guard
-from deskflow.ladders import Acknowledged, Ladder, LadderLevel, LadderPolicy
-from deskflow.metrics import Metric
-from deskflow.notices import Directory, HierarchicalNotices, MappingDirectory, SlaNotices
-from deskflow.notifications import Audience, Notification, NotificationFailed
-from deskflow.ports import Article, Clock, KnowledgeBase, Notifier, TicketRepository
-from deskflow.priority import (
-    Impact,
-    Priority,
-    PriorityDecision,
-    PriorityFacts,
-    PriorityMatrix,
-    PriorityPolicy,
-    Urgency,
-)
-from deskflow.priority_rules import (
+from deskflow.notifications import Notification, NotificationFailed
+from deskflow.policies.ladders import Ladder, LadderLevel, LadderPolicy
+from deskflow.policies.notices import Directory, HierarchicalNotices, MappingDirectory, SlaNotices
+from deskflow.policies.priority_rules import (
     PerService,
     RuleChain,
     ScoreBand,
@@ -94,23 +98,22 @@ from deskflow.priority_rules import (
     override_priority,
     reprioritize,
 )
-from deskflow.queues import RoutingRule, RuleTable, next_ticket
-from deskflow.reports import DeskReport, report
-from deskflow.routing import (
-    AgentStatus,
+from deskflow.policies.queues import RoutingRule, RuleTable, next_ticket
+from deskflow.policies.routers import (
     Available,
-    Candidate,
-    Cursor,
     HasCapacity,
     HasSkills,
     InGroup,
     LeastLoaded,
     LongestIdle,
     Router,
-    RoutingDecision,
-    RoutingPolicy,
     SkillsBased,
 )
+from deskflow.policies.tiers import FunctionalTiers
+from deskflow.ports import Article, Clock, KnowledgeBase, Notifier, TicketRepository
+from deskflow.priority import PriorityDecision, PriorityFacts, PriorityMatrix, PriorityPolicy
+from deskflow.reports import DeskReport, report
+from deskflow.routing import AgentStatus, Candidate, Cursor, RoutingDecision, RoutingPolicy
 from deskflow.service import Delivery, HelpDesk, TickReport
 from deskflow.sla import (
     CalendarByField,
@@ -124,18 +127,8 @@ from deskflow.sla import (
     Threshold,
     ThresholdReached,
 )
-from deskflow.states import State, Transition, Trigger, Workflow
-from deskflow.ticket import (
-    Comment,
-    Feedback,
-    HoldReason,
-    Link,
-    LinkKind,
-    Ticket,
-    TicketKind,
-    Visibility,
-)
-from deskflow.tiers import FunctionalTiers
+from deskflow.states import Transition, Workflow
+from deskflow.ticket import Comment, Feedback, Link, Ticket
 from deskflow.views import TicketView, audience_may_see, visible, visible_events
 from deskflow.workflows import (
     INCIDENT,

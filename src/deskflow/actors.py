@@ -8,28 +8,15 @@ parameter; it is never read from a request payload.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 
 import attrs
 
-from deskflow import _checks
+from deskflow._internal import checks as _checks
+from deskflow.enums import Role
 from deskflow.exceptions import InvalidInput
 
-__all__ = ["SYSTEM", "Actor", "Role"]
-
-
-class Role(enum.StrEnum):
-    """
-    The roles deskflow knows. Authorization is default-deny on top of these.
-    """
-
-    REQUESTER = "requester"
-    AGENT = "agent"
-    SUPERVISOR = "supervisor"
-    APPROVER = "approver"
-    ADMIN = "admin"
-    SYSTEM = "system"
+__all__ = ["SYSTEM", "Actor"]
 
 
 def _groups(value: str | Iterable[str]) -> frozenset[str]:

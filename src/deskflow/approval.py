@@ -26,11 +26,12 @@ from typing import Final, Literal
 
 import attrs
 
-from deskflow import _checks
+from deskflow._internal import checks as _checks
 from deskflow.actors import SYSTEM, Actor
+from deskflow.enums import TicketKind
 from deskflow.events import ApprovalDecided, ApprovalRequested, Event, StateChanged
 from deskflow.exceptions import ConfigError, InvalidInput, PermissionDenied
-from deskflow.ticket import Ticket, TicketKind
+from deskflow.ticket import Ticket
 
 __all__ = [
     "NOT_REQUESTED",

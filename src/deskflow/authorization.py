@@ -18,12 +18,12 @@ from typing import Any, Final, Protocol
 
 import attrs
 
-from deskflow import _checks
-from deskflow.actors import Actor, Role
+from deskflow._internal import checks as _checks
+from deskflow.actors import Actor
 from deskflow.approval import approval_status, beneficiary_of
+from deskflow.enums import Role, State, TicketKind, Trigger
 from deskflow.exceptions import ConfigError, InvalidInput, PermissionDenied
-from deskflow.states import State, Trigger
-from deskflow.ticket import Ticket, TicketKind
+from deskflow.ticket import Ticket
 
 __all__ = [
     "ASKED",

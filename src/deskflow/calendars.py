@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from deskflow._calendar_compile import (
+from deskflow._internal.calendar_compile import (
     EPOCH_ORDINAL,
     MAX_YEAR,
     MIN_YEAR,

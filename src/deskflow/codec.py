@@ -43,7 +43,6 @@ import attrs
 from deskflow import events
 from deskflow.events import Event
 from deskflow.exceptions import InvalidInput
-from deskflow.ladders import Acknowledged
 from deskflow.notifications import Notification
 
 __all__ = [
@@ -523,5 +522,5 @@ def notification_from_dict(data: Mapping[str, object]) -> Notification:
 
 
 # The base class too: a bare Event is a valid, if plain, entry of a history.
-for _builtin in (Event, *(getattr(events, name) for name in events.__all__), Acknowledged):
+for _builtin in (Event, *(getattr(events, name) for name in events.__all__)):
     register_event(_builtin)

@@ -36,13 +36,11 @@ from deskflow import plugins
 from deskflow.approval import ApprovalPolicy, ApprovalStage
 from deskflow.calendars import BusinessCalendar
 from deskflow.desk import Desk
+from deskflow.enums import HoldReason, Metric, Priority, TicketKind
 from deskflow.escalation import CompositePolicy, EscalationPolicy, check_thresholds
 from deskflow.exceptions import ConfigError, DeskflowError
-from deskflow.metrics import Metric
-from deskflow.notices import MappingDirectory
-from deskflow.priority import Priority
+from deskflow.policies.notices import MappingDirectory
 from deskflow.sla import MetricPolicy, SlaPolicy, Threshold
-from deskflow.ticket import HoldReason, TicketKind
 from deskflow.workflows import incident_workflow, service_request_workflow
 
 __all__ = ["DEFAULT_CONFIG", "DeskConfig", "load_desk", "parse_duration"]

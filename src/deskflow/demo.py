@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from deskflow.actors import Actor, Role
+from deskflow.actors import Actor
 from deskflow.adapters import (
     InMemoryKnowledgeBase,
     InMemoryNotifier,
@@ -28,6 +28,7 @@ from deskflow.adapters import (
     ManualClock,
 )
 from deskflow.config import DEFAULT_CONFIG
+from deskflow.enums import Role
 from deskflow.exceptions import DeskflowError
 from deskflow.notifications import Notification
 from deskflow.service import HelpDesk

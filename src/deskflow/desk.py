@@ -14,10 +14,11 @@ from typing import Any
 
 import attrs
 
-from deskflow import _checks
+from deskflow._internal import checks as _checks
 from deskflow.approval import ApprovalPolicy
 from deskflow.authorization import AuthorizationPolicy, DefaultAuthorization
 from deskflow.calendars import BusinessCalendar
+from deskflow.enums import TicketKind
 from deskflow.escalation import EscalationPolicy
 from deskflow.exceptions import ConfigError, InvalidInput
 from deskflow.outbox import DEFAULT_RULES, NotificationRule
@@ -25,7 +26,7 @@ from deskflow.priority import PriorityMatrix, PriorityPolicy
 from deskflow.routing import RoutingPolicy
 from deskflow.sla import SlaPolicy
 from deskflow.states import Workflow
-from deskflow.ticket import Ticket, TicketKind
+from deskflow.ticket import Ticket
 from deskflow.workflows import INCIDENT, SERVICE_REQUEST
 
 __all__ = ["Desk"]

@@ -10,9 +10,9 @@ an action whose key is recorded. So evaluating again, at any later instant, in a
 never repeats an action, while a reopened ticket (a new cycle) starts fresh.
 
 The built-in policies follow the products desks run, one module per kind of escalation:
-ServiceNow's SLA notifications and ITIL hierarchical notices in :mod:`deskflow.notices`,
-ITIL functional escalation from tier to tier in :mod:`deskflow.tiers`, the PagerDuty-style
-ladder in :mod:`deskflow.ladders`; :class:`CompositePolicy` runs several as one.
+ServiceNow's SLA notifications and ITIL hierarchical notices in :mod:`deskflow.policies.notices`,
+ITIL functional escalation from tier to tier in :mod:`deskflow.policies.tiers`, the PagerDuty-style
+ladder in :mod:`deskflow.policies.ladders`; :class:`CompositePolicy` runs several as one.
 
 >>> from datetime import datetime, timezone
 >>> from deskflow import INCIDENT
@@ -29,21 +29,20 @@ True
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from types import MappingProxyType
 from typing import Final, Protocol, TypeAlias
 
 import attrs
 
-from deskflow import _checks
+from deskflow._internal import checks as _checks
+from deskflow._internal.escalation_support import soonest
 from deskflow.actors import Actor
+from deskflow.enums import Metric, Priority
 from deskflow.events import ActionFired, Escalated, StateChanged, TicketOpened
 from deskflow.exceptions import ConfigError, InvalidInput
-from deskflow.metrics import Metric
-from deskflow.priority import Priority
-from deskflow.sla import ClockState, ClockStatus, SlaPolicy, SlaReport, Threshold
+from deskflow.sla import ClockStatus, SlaPolicy, SlaReport
 from deskflow.states import Workflow
 from deskflow.ticket import Ticket, check_tier
 from deskflow.workflows import INCIDENT
@@ -74,14 +73,6 @@ __all__ = [
 
 def _text(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
     _checks.text(attribute.name, value)
-
-
-def _config_text(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
-    # A policy's names come from configuration: a bad one is a configuration error.
-    try:
-        _checks.text(attribute.name, value)
-    except InvalidInput as error:
-        raise ConfigError(str(error), path=[attribute.name]) from None
 
 
 def _optional_text(
@@ -115,11 +106,6 @@ def _details(value: Mapping[str, str | int]) -> Mapping[str, str | int]:
 def _trigger(value: str) -> str:
     # A Trigger member is stored as the plain name the workflow fires.
     return str(_checks.text("trigger", value))
-
-
-def _workflow_repr(workflow: Workflow) -> str:
-    # A workflow's full repr runs to pages; its name says which one.
-    return f"<workflow {workflow.name}>"
 
 
 def _tier(_instance: object, _attribute: attrs.Attribute[int], value: object) -> None:
@@ -357,62 +343,7 @@ def check_evaluation(ticket: Ticket, sla: SlaReport, now: datetime) -> None:
         )
 
 
-def _soonest(*instants: datetime | None) -> datetime | None:
-    """
-    The earliest of ``instants`` that are not None, or None.
-    """
-    return min((at for at in instants if at is not None), default=None)
-
-
 # -- thresholds ---------------------------------------------------------------------------
-
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
-_BEFORE_DUE = re.compile(r"due-(\d+)m")
-
-
-def _threshold(value: object, path: Sequence[str | int]) -> Threshold:
-    """
-    The SLA threshold a configuration names: ``"75%"`` or ``75`` (a percentage of the
-    target), ``"due-30m"`` or ``timedelta(minutes=30)`` (a time before the clock is due).
-    """
-    try:
-        if isinstance(value, timedelta):
-            return Threshold.before_due(value)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return Threshold.percent(value)
-        if isinstance(value, str):
-            if match := _PERCENT.fullmatch(value.strip()):
-                return Threshold.percent(float(match[1]))
-            if match := _BEFORE_DUE.fullmatch(value.strip()):
-                return Threshold.before_due(timedelta(minutes=int(match[1])))
-    except ConfigError as error:
-        raise ConfigError(str(error), path=path) from None
-    raise ConfigError(
-        f"unknown threshold {value!r}; give a percentage ('75%' or 75) or a time before "
-        "due ('due-30m' or timedelta(minutes=30))",
-        path=path,
-    )
-
-
-def _metric(value: object, path: Sequence[str | int]) -> Metric:
-    """
-    The metric a configuration names, or a ConfigError listing the known ones.
-    """
-    try:
-        return _checks.member("metric", Metric, value)
-    except InvalidInput as error:
-        raise ConfigError(str(error), path=path) from None
-
-
-def _live(sla: SlaReport, metric: Metric) -> ClockStatus | None:
-    # A clock with a target that has started calls for action. A met clock still does for
-    # what it passed before it was met: a breach that a command (not a tick) was the first
-    # to notice must still be told, once — the dedup keys keep it from being told twice.
-    clock = sla.clocks.get(metric)
-    if clock is None or clock.target is None:
-        return None
-    live = (ClockState.RUNNING, ClockState.PAUSED, ClockState.MET)
-    return clock if clock.state in live else None
 
 
 def passed_at(clock: ClockStatus, threshold: str, now: datetime) -> datetime | None:
@@ -423,15 +354,6 @@ def passed_at(clock: ClockStatus, threshold: str, now: datetime) -> datetime | N
         if reached.name == threshold and reached.cycle == clock.cycle and reached.at <= now:
             return reached.at
     return None
-
-
-def _pending(clock: ClockStatus, threshold: str) -> datetime | None:
-    # The clock's next change is the earliest instant a threshold it has not passed yet can
-    # be reached: checking then is never too late, at worst a little early.
-    if clock.state is not ClockState.RUNNING:
-        return None
-    reached = any(r.name == threshold and r.cycle == clock.cycle for r in clock.thresholds)
-    return None if reached else clock.next_check_at
 
 
 class WatchesThresholds(Protocol):
@@ -525,4 +447,4 @@ class CompositePolicy:
         The soonest next check of any policy.
         """
         check_evaluation(ticket, sla, now)
-        return _soonest(*(p.next_check_at(ticket, sla, now) for p in self.policies))
+        return soonest(*(p.next_check_at(ticket, sla, now) for p in self.policies))

@@ -14,26 +14,16 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from deskflow import _checks
+from deskflow._internal import checks as _checks
+from deskflow.enums import Impact, LinkKind, Metric, Priority, TicketKind, Urgency, Visibility
 from deskflow.exceptions import InvalidInput
-from deskflow.metrics import Metric
-from deskflow.priority import Impact, Priority, Urgency
-from deskflow.ticket import (
-    Comment,
-    Feedback,
-    Link,
-    LinkKind,
-    Ticket,
-    TicketKind,
-    Visibility,
-    check_rating,
-    check_tier,
-)
+from deskflow.ticket import Comment, Feedback, Link, Ticket, check_rating, check_tier
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = [
+    "Acknowledged",
     "ActionFired",
     "ApprovalDecided",
     "ApprovalRequested",
@@ -522,6 +512,24 @@ class ActionFired(Event):
         One line for the audit trail.
         """
         return f"escalation action {self.action} [{self.dedup_key}]"
+
+
+@attrs.frozen(kw_only=True)
+class Acknowledged(Event):
+    """
+    Someone paged by the ladder took the ticket on: paging stops for this cycle.
+
+    Recorded by :meth:`HelpDesk.acknowledge <deskflow.service.HelpDesk.acknowledge>` when the person
+    acknowledges; it stops a :class:`~deskflow.policies.ladders.LadderPolicy` for the cycle.
+    """
+
+    internal = True
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        return f"acknowledged by {self.actor}"
 
 
 @attrs.frozen(kw_only=True)

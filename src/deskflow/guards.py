@@ -14,7 +14,8 @@ from typing import NamedTuple, Protocol
 
 import attrs
 
-from deskflow.actors import Actor, Role
+from deskflow.actors import Actor
+from deskflow.enums import Role
 from deskflow.ticket import Ticket
 
 __all__ = [

@@ -9,25 +9,17 @@ so retries and repeated evaluations never notify twice.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import attrs
 
-from deskflow import _checks
+from deskflow._internal import checks as _checks
+from deskflow._internal.checks import any_text_field, required_text_field
+from deskflow.enums import Audience
 from deskflow.exceptions import DeskflowError, InvalidInput
 
-__all__ = ["Audience", "Notification", "NotificationFailed"]
-
-
-class Audience(enum.StrEnum):
-    """
-    Who a notification is written for: the requester, or staff (who may see internal notes).
-    """
-
-    REQUESTER = "requester"
-    STAFF = "staff"
+__all__ = ["Notification", "NotificationFailed"]
 
 
 class NotificationFailed(DeskflowError, RuntimeError):
@@ -40,14 +32,6 @@ class NotificationFailed(DeskflowError, RuntimeError):
     def __init__(self, message: str, *, dedup_key: str | None = None) -> None:
         super().__init__(message)
         self.dedup_key = dedup_key
-
-
-def _required_text(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
-    _checks.text(attribute.name, value)
-
-
-def _any_text(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
-    _checks.text(attribute.name, value, allow_empty=True)
 
 
 def _aware(_instance: object, attribute: attrs.Attribute[datetime], value: object) -> None:
@@ -113,12 +97,12 @@ class Notification:
     (('ann',), <Audience.REQUESTER: 'requester'>, (('url', 'https://desk.example/T-1'),))
     """
 
-    dedup_key: str = attrs.field(validator=_required_text)
-    ticket_id: str = attrs.field(validator=_required_text)
+    dedup_key: str = attrs.field(validator=required_text_field)
+    ticket_id: str = attrs.field(validator=required_text_field)
     recipients: tuple[str, ...] = attrs.field(converter=_recipients)
-    template: str = attrs.field(validator=_required_text)
+    template: str = attrs.field(validator=required_text_field)
     audience: Audience = attrs.field(converter=_audience)
-    subject: str = attrs.field(validator=_required_text)
-    body: str = attrs.field(validator=_any_text)
+    subject: str = attrs.field(validator=required_text_field)
+    body: str = attrs.field(validator=any_text_field)
     created_at: datetime = attrs.field(validator=_aware)
     data: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_data)

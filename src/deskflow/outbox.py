@@ -15,6 +15,7 @@ from datetime import datetime
 
 import attrs
 
+from deskflow.enums import Audience
 from deskflow.events import (
     ApprovalRequested,
     CommentAdded,
@@ -24,7 +25,7 @@ from deskflow.events import (
     StateChanged,
     TicketOpened,
 )
-from deskflow.notifications import Audience, Notification
+from deskflow.notifications import Notification
 from deskflow.ticket import Ticket
 
 __all__ = ["DEFAULT_RULES", "Delivery", "NotificationRule", "queue_notifications"]

@@ -41,18 +41,19 @@ _builtins: dict[str, dict[str, Factory]] = {}
 def _builtin(group: str) -> dict[str, Factory]:
     # Built lazily so that importing this module imports no policy module.
     if not _builtins:
-        from deskflow import priority, priority_rules, queues, routing
+        from deskflow import priority, routing
+        from deskflow.policies import priority_rules, queues, routers
 
         def open_to_work(group: str | None) -> list[routing.CandidateFilter]:
-            return [routing.Available(), routing.InGroup(group), routing.HasCapacity()]
+            return [routers.Available(), routers.InGroup(group), routers.HasCapacity()]
 
-        def round_robin(group: str | None = None) -> routing.Router:
-            return routing.Router(open_to_work(group), routing.LongestIdle())
+        def round_robin(group: str | None = None) -> routers.Router:
+            return routers.Router(open_to_work(group), routers.LongestIdle())
 
         def least_loaded(
             mode: Literal["absolute", "percentage"] = "absolute", group: str | None = None
-        ) -> routing.Router:
-            return routing.Router(open_to_work(group), routing.LeastLoaded(mode))
+        ) -> routers.Router:
+            return routers.Router(open_to_work(group), routers.LeastLoaded(mode))
 
         _builtins["deskflow.priority"] = {
             "itil": priority.PriorityMatrix.itil,
@@ -66,10 +67,11 @@ def _builtin(group: str) -> dict[str, Factory]:
         _builtins["deskflow.routing"] = {
             "round_robin": round_robin,
             "least_loaded": least_loaded,
-            "skills": routing.SkillsBased,
+            "skills": routers.SkillsBased,
             "rule_table": queues.RuleTable,
         }
-        from deskflow import escalation, ladders, notices, tiers
+        from deskflow import escalation
+        from deskflow.policies import ladders, notices, tiers
 
         def composite(policies: list[object]) -> escalation.CompositePolicy:
             # A configuration names each part as {"policy": name, **options}.

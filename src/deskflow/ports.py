@@ -24,9 +24,10 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from deskflow import _checks
+from deskflow._internal import checks as _checks
+from deskflow._internal.checks import any_text_field, required_text_field
 from deskflow.exceptions import InvalidInput
-from deskflow.notifications import Notification, _any_text, _required_text
+from deskflow.notifications import Notification
 from deskflow.ticket import Ticket
 
 __all__ = ["Article", "Clock", "KnowledgeBase", "Notifier", "TicketRepository"]
@@ -164,9 +165,9 @@ class Article:
     ('vpn', 'token')
     """
 
-    id: str = attrs.field(validator=_required_text)
-    title: str = attrs.field(validator=_required_text)
-    body: str = attrs.field(validator=_any_text)
+    id: str = attrs.field(validator=required_text_field)
+    title: str = attrs.field(validator=required_text_field)
+    body: str = attrs.field(validator=any_text_field)
     tags: tuple[str, ...] = attrs.field(default=(), converter=_tags)
 
 

@@ -11,13 +11,14 @@ per service, a VIP floor and rule chains.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Final, Protocol
 
 import attrs
 
-from deskflow import _checks
+from deskflow._internal import checks as _checks
+from deskflow._internal.priority_support import config_priority, named
+from deskflow.enums import Priority
 from deskflow.exceptions import ConfigError, InvalidInput
 
 if TYPE_CHECKING:
@@ -27,92 +28,11 @@ if TYPE_CHECKING:
 __all__ = [
     "FIVE_LEVELS",
     "THREE_LEVELS",
-    "Impact",
-    "Priority",
     "PriorityDecision",
     "PriorityFacts",
     "PriorityMatrix",
     "PriorityPolicy",
-    "Urgency",
 ]
-
-
-class Impact(enum.StrEnum):
-    """
-    How much of the business an issue affects.
-    """
-
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-
-
-class Urgency(enum.StrEnum):
-    """
-    How quickly the business needs the issue resolved.
-    """
-
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-
-
-@enum.unique
-class Priority(enum.StrEnum):
-    """
-    Priority P1 (most urgent) to P5 (least urgent).
-
-    Members compare by urgency: ``Priority.P1 > Priority.P2`` reads "P1 is more urgent
-    than P2", and ``max()`` of several priorities is the most urgent one.
-
-    >>> max(Priority.P3, Priority.P1, Priority.P5)
-    <Priority.P1: 'P1'>
-    >>> Priority.P2.rank
-    2
-    """
-
-    P1 = "P1"
-    P2 = "P2"
-    P3 = "P3"
-    P4 = "P4"
-    P5 = "P5"
-
-    @property
-    def rank(self) -> int:
-        """
-        The number in the name: 1 for P1 (most urgent) up to 5 for P5.
-        """
-        return int(self.value[1:])
-
-    @classmethod
-    def from_rank(cls, rank: int) -> Priority:
-        """
-        The priority with the given rank, 1..5.
-        """
-        if isinstance(rank, bool) or not isinstance(rank, int) or not 1 <= rank <= 5:
-            raise InvalidInput(f"priority rank must be an int from 1 to 5, got {rank!r}")
-        return cls(f"P{rank}")
-
-    # Ordering by urgency, not by string value: P1 is the greatest.
-    def __lt__(self, other: object) -> bool:
-        if not isinstance(other, Priority):
-            return NotImplemented
-        return self.rank > other.rank
-
-    def __le__(self, other: object) -> bool:
-        if not isinstance(other, Priority):
-            return NotImplemented
-        return self.rank >= other.rank
-
-    def __gt__(self, other: object) -> bool:
-        if not isinstance(other, Priority):
-            return NotImplemented
-        return self.rank < other.rank
-
-    def __ge__(self, other: object) -> bool:
-        if not isinstance(other, Priority):
-            return NotImplemented
-        return self.rank <= other.rank
 
 
 #: The ITIL scale of :class:`Impact` and :class:`Urgency`, most severe first.
@@ -143,6 +63,7 @@ class PriorityFacts:
     ``impact`` and ``urgency`` are level names: :class:`Impact` and :class:`Urgency`
     members, or names of a wider scale such as :data:`FIVE_LEVELS`.
 
+    >>> from deskflow.enums import Impact, Urgency
     >>> PriorityFacts(Impact.HIGH, "low", service="email").urgency
     'low'
     """
@@ -169,14 +90,6 @@ class PriorityFacts:
             ticket.requester,
             vip=vip,
         )
-
-
-def _priority(value: object, *path: str | int) -> Priority:
-    if isinstance(value, Priority):
-        return value
-    if isinstance(value, str) and value.upper() in Priority.__members__:
-        return Priority(value.upper())
-    raise ConfigError(f"expected a priority P1..P5, got {value!r}", path=path)
 
 
 def _decided(value: object) -> Priority:
@@ -206,12 +119,6 @@ class PriorityPolicy(Protocol):
         ...
 
 
-def _policy(value: object, *path: str | int) -> PriorityPolicy:
-    if not callable(getattr(value, "prioritize", None)):
-        raise ConfigError(f"expected a priority policy, got {value!r}", path=path)
-    return value  # type: ignore[return-value]
-
-
 def _levels(levels: Iterable[str]) -> tuple[str, ...]:
     if isinstance(levels, str) or not isinstance(levels, Iterable):
         raise ConfigError(f"levels must be a list of level names, got {levels!r}")
@@ -225,11 +132,6 @@ def _rows(rows: Iterable[Iterable[Priority]]) -> tuple[tuple[Priority, ...], ...
         raise ConfigError(f"cells must be rows of priorities, got {rows!r}") from None
 
 
-def _listed(name: str, values: object) -> None:
-    if isinstance(values, str | Mapping) or not isinstance(values, Iterable):
-        raise ConfigError(f"expected a list, got {values!r}", path=[name])
-
-
 def _cell(levels: Sequence[str], i: int, u: int) -> str:
     return f"(impact={levels[i]}, urgency={levels[u]})"
 
@@ -241,6 +143,7 @@ class PriorityMatrix:
     urgency ``levels[u]``, levels most severe first. Validated when built: square, complete
     and monotone (raising impact or urgency never lowers the priority).
 
+    >>> from deskflow.enums import Impact, Urgency
     >>> itil = PriorityMatrix.itil()
     >>> itil.priority(Impact.MEDIUM, Urgency.HIGH)
     <Priority.P2: 'P2'>
@@ -255,14 +158,14 @@ class PriorityMatrix:
 
     def __attrs_post_init__(self) -> None:
         size = len(self.levels)
-        if not size or len(set(self.levels)) != size or not all(_named(x) for x in self.levels):
+        if not size or len(set(self.levels)) != size or not all(named(x) for x in self.levels):
             raise ConfigError(f"levels must be distinct names, got {self.levels}", path=[self.name])
         if len(self.cells) != size or any(len(row) != size for row in self.cells):
             raise ConfigError(f"cells must be {size} rows of {size} priorities", path=[self.name])
         # Strings would compare as text, not by urgency: convert before checking order.
         cells = tuple(
             tuple(
-                _priority(value, self.name, self.levels[i], self.levels[u])
+                config_priority(value, self.name, self.levels[i], self.levels[u])
                 for u, value in enumerate(row)
             )
             for i, row in enumerate(self.cells)
@@ -304,7 +207,7 @@ class PriorityMatrix:
         :data:`FIVE_LEVELS` if the names need it. Every problem is a
         :class:`~deskflow.exceptions.ConfigError` naming the offending cell.
         """
-        if levels is not None and (isinstance(levels, str) or not all(map(_named, levels))):
+        if levels is not None and (isinstance(levels, str) or not all(map(named, levels))):
             raise ConfigError(f"levels must be a list of level names, got {levels!r}", path=[name])
         entries = _entries(spec, name)
         used = {level for impact, urgency, _, _ in entries for level in (impact, urgency)}
@@ -322,7 +225,7 @@ class PriorityMatrix:
             key = (position[impact], position[urgency])
             if key in found:
                 raise ConfigError(f"cell {_cell(scale, *key)} is given twice", path=path)
-            found[key] = _priority(value, *path)
+            found[key] = config_priority(value, *path)
         size = range(len(scale))
         missing = [_cell(scale, i, u) for i in size for u in size if (i, u) not in found]
         if missing:
@@ -357,10 +260,6 @@ class PriorityMatrix:
         return found
 
 
-def _named(value: object) -> bool:
-    return isinstance(value, str) and bool(value)
-
-
 _Entry = tuple[str, str, object, tuple[str | int, ...]]
 
 
@@ -388,7 +287,7 @@ def _entries(spec: object, name: str) -> list[_Entry]:
             path=[name],
         )
     for impact, urgency, _, path in raw:
-        if not (_named(impact) and _named(urgency)):
+        if not (named(impact) and named(urgency)):
             raise ConfigError(f"levels must be names, got {impact!r}, {urgency!r}", path=path)
     # StrEnum members equal their values but print as <Impact.HIGH: 'high'>; keep values.
     return [(str(i), str(u), v, p) for i, u, v, p in raw]

@@ -16,14 +16,14 @@ from typing import Final
 
 import attrs
 
-from deskflow import _checks
-from deskflow._sla_timeline import AGENT_ROLES
+from deskflow._internal import checks as _checks
+from deskflow._internal.sla_timeline import AGENT_ROLES
+from deskflow.enums import Metric, TicketKind, Trigger, Visibility
 from deskflow.events import CommentAdded, FeedbackGiven, StateChanged
 from deskflow.exceptions import InvalidInput
-from deskflow.metrics import Metric
 from deskflow.sla import SlaPolicy
-from deskflow.states import Trigger, Workflow
-from deskflow.ticket import Ticket, TicketKind, Visibility
+from deskflow.states import Workflow
+from deskflow.ticket import Ticket
 from deskflow.workflows import INCIDENT, SERVICE_REQUEST
 
 __all__ = [

@@ -26,13 +26,13 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
-from deskflow import _checks
-from deskflow._tick import TickReport, tick_one
+from deskflow._internal import checks as _checks
 from deskflow.actors import Actor
 from deskflow.approval import ApprovalOutcome, decide, outcome
 from deskflow.approval import request_approval as ask_for_approval
 from deskflow.authorization import Action, require
 from deskflow.desk import Desk
+from deskflow.enums import Impact, LinkKind, Priority, TicketKind, Trigger, Urgency, Visibility
 from deskflow.events import Classified, CommentAdded, FeedbackGiven, Linked
 from deskflow.exceptions import (
     ConcurrencyError,
@@ -42,13 +42,12 @@ from deskflow.exceptions import (
     NotFound,
 )
 from deskflow.outbox import Delivery, queue_notifications
+from deskflow.policies.priority_rules import override_priority, reprioritize
 from deskflow.ports import Clock, KnowledgeBase, Notifier, TicketRepository
-from deskflow.priority import Impact, Priority, Urgency
-from deskflow.priority_rules import override_priority, reprioritize
 from deskflow.routing import Candidate
 from deskflow.sla import SlaReport
-from deskflow.states import Trigger
-from deskflow.ticket import LinkKind, Ticket, TicketKind, Visibility
+from deskflow.tick import TickReport, tick_one
+from deskflow.ticket import Ticket
 from deskflow.views import TicketView, visible
 
 __all__ = ["Delivery", "HelpDesk", "TickReport"]

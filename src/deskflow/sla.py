@@ -28,12 +28,11 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from deskflow import _checks
-from deskflow._sla_timeline import Clock, Rules, crossing, elapsed_until, fold, pieces
+from deskflow._internal import checks as _checks
+from deskflow._internal.sla_timeline import Clock, Rules, crossing, elapsed_until, fold, pieces
 from deskflow.calendars import BusinessCalendar
+from deskflow.enums import Metric, Priority
 from deskflow.exceptions import ConfigError, InvalidInput
-from deskflow.metrics import Metric
-from deskflow.priority import Priority
 from deskflow.states import Workflow
 from deskflow.ticket import Ticket
 from deskflow.workflows import INCIDENT

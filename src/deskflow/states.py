@@ -11,7 +11,6 @@ same machine answers :meth:`Workflow.allowed` in O(1).
 
 from __future__ import annotations
 
-import enum
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
@@ -20,8 +19,9 @@ from typing import Any, Final
 import attrs
 from transitions import Machine, MachineError
 
-from deskflow import _checks
+from deskflow._internal import checks as _checks
 from deskflow.actors import Actor
+from deskflow.enums import Impact, Metric, Priority, TicketKind, Urgency
 from deskflow.events import StateChanged, TicketOpened
 from deskflow.exceptions import ConfigError, InvalidInput, InvalidTransition
 from deskflow.guards import (
@@ -29,60 +29,12 @@ from deskflow.guards import (
     Guard,
     Requires,
 )
-from deskflow.metrics import Metric
-from deskflow.priority import Impact, Priority, Urgency
-from deskflow.ticket import Ticket, TicketKind, check_tier
+from deskflow.ticket import Ticket, check_tier
 
 __all__ = [
-    "State",
     "Transition",
-    "Trigger",
     "Workflow",
 ]
-
-
-class State(enum.StrEnum):
-    """
-    The states of the built-in workflows. Custom workflows may add their own (plain strings).
-    """
-
-    NEW = "new"
-    ASSIGNED = "assigned"
-    IN_PROGRESS = "in_progress"
-    PENDING = "pending"
-    ON_HOLD = "on_hold"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-    SUBMITTED = "submitted"
-    AWAITING_APPROVAL = "awaiting_approval"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    IN_FULFILMENT = "in_fulfilment"
-    FULFILLED = "fulfilled"
-
-
-class Trigger(enum.StrEnum):
-    """
-    The triggers of the built-in workflows. Custom workflows may add their own (plain strings).
-    """
-
-    ASSIGN = "assign"
-    START = "start"
-    REQUEST_INFO = "request_info"
-    REPLY = "reply"
-    HOLD = "hold"
-    RESUME = "resume"
-    ESCALATE = "escalate"
-    RETURN_TO_FIRST_LINE = "return_to_first_line"
-    RESOLVE = "resolve"
-    CLOSE = "close"
-    REOPEN = "reopen"
-    CANCEL = "cancel"
-    REQUEST_APPROVAL = "request_approval"
-    APPROVE = "approve"
-    REJECT = "reject"
-    FULFIL = "fulfil"
 
 
 #: The details a trigger may carry that map onto fields of the ticket.

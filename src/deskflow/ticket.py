@@ -9,7 +9,6 @@ concurrency is the length of the history.
 
 from __future__ import annotations
 
-import enum
 import operator
 from collections.abc import Iterable
 from datetime import datetime
@@ -17,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from deskflow._checks import aware, text
+from deskflow._internal.checks import aware, text
+from deskflow.enums import Impact, LinkKind, Priority, TicketKind, Urgency, Visibility
 from deskflow.exceptions import InvalidInput
-from deskflow.priority import Impact, Priority, Urgency
 
 if TYPE_CHECKING:
     from deskflow.events import Event, StateChanged, TicketOpened
@@ -27,56 +26,9 @@ if TYPE_CHECKING:
 __all__ = [
     "Comment",
     "Feedback",
-    "HoldReason",
     "Link",
-    "LinkKind",
     "Ticket",
-    "TicketKind",
-    "Visibility",
 ]
-
-
-class TicketKind(enum.StrEnum):
-    """
-    What a ticket is about: an incident (something broke) or a service request (asking for
-    something).
-    """
-
-    INCIDENT = "incident"
-    SERVICE_REQUEST = "service_request"
-
-
-class Visibility(enum.StrEnum):
-    """
-    Who may read a comment: everyone with access to the ticket, or staff only.
-    """
-
-    PUBLIC = "public"
-    INTERNAL = "internal"
-
-
-class HoldReason(enum.StrEnum):
-    """
-    Why a ticket is on hold: it waits on a vendor, a change or a problem record.
-    """
-
-    VENDOR = "vendor"
-    CHANGE = "change"
-    PROBLEM = "problem"
-
-
-class LinkKind(enum.StrEnum):
-    """
-    How two tickets relate.
-    """
-
-    RELATED = "related"
-    DUPLICATE_OF = "duplicate_of"
-    MERGED_INTO = "merged_into"
-    MERGED_FROM = "merged_from"
-    SPLIT_FROM = "split_from"
-    SPLIT_INTO = "split_into"
-    CAUSED_BY = "caused_by"
 
 
 @attrs.frozen

@@ -16,13 +16,13 @@ from typing import Final
 
 import attrs
 
-from deskflow import _checks
-from deskflow.actors import Actor, Role
+from deskflow._internal import checks as _checks
+from deskflow.actors import Actor
 from deskflow.authorization import Action, AuthorizationPolicy, DefaultAuthorization, require
+from deskflow.enums import Impact, Priority, Role, TicketKind, Urgency
 from deskflow.events import Event
 from deskflow.exceptions import InvalidInput
-from deskflow.priority import Impact, Priority, Urgency
-from deskflow.ticket import Comment, Feedback, Link, Ticket, TicketKind
+from deskflow.ticket import Comment, Feedback, Link, Ticket
 
 __all__ = [
     "STAFF",

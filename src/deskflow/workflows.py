@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Final
 
+from deskflow.enums import HoldReason, Metric, State, TicketKind, Trigger
 from deskflow.guards import (
     AboveFirstLine,
     GroupOrAssignee,
@@ -20,9 +21,7 @@ from deskflow.guards import (
     RequesterCancelsEarly,
     WithinWindow,
 )
-from deskflow.metrics import Metric
-from deskflow.states import State, Transition, Trigger, Workflow
-from deskflow.ticket import HoldReason, TicketKind
+from deskflow.states import Transition, Workflow
 
 __all__ = ["INCIDENT", "SERVICE_REQUEST", "incident_workflow", "service_request_workflow"]
 

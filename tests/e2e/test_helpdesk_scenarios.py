@@ -20,7 +20,7 @@ from deskflow import (
     Priority,
     Ticket,
 )
-from deskflow.actors import Actor, Role
+from deskflow.actors import Actor
 from deskflow.adapters import (
     InMemoryKnowledgeBase,
     InMemoryNotifier,
@@ -29,6 +29,7 @@ from deskflow.adapters import (
 )
 from deskflow.calendars import BusinessCalendar
 from deskflow.desk import Desk
+from deskflow.enums import Role
 from deskflow.service import HelpDesk
 from deskflow.sla import SlaPolicy
 from deskflow.workflows import INCIDENT, SERVICE_REQUEST

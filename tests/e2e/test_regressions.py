@@ -25,11 +25,12 @@ from deskflow import (
     Threshold,
     Trigger,
 )
-from deskflow.actors import Actor, Role
+from deskflow.actors import Actor
 from deskflow.adapters import InMemoryNotifier, InMemoryTicketRepository, ManualClock
 from deskflow.calendars import BusinessCalendar
 from deskflow.config import load_desk
 from deskflow.desk import Desk
+from deskflow.enums import Role
 from deskflow.service import HelpDesk
 from deskflow.sla import ClockState, SlaPolicy
 from deskflow.views import visible

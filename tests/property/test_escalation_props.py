@@ -14,14 +14,15 @@ from hypothesis import strategies as st
 
 from deskflow import INCIDENT, SYSTEM, Actor, CommentAdded, Role, Ticket, Trigger
 from deskflow.calendars import BusinessCalendar
+from deskflow.enums import Metric
 from deskflow.escalation import CompositePolicy, Fire, record_fired
+from deskflow.events import Acknowledged
 from deskflow.exceptions import InvalidTransition
-from deskflow.ladders import Acknowledged, Ladder, LadderLevel, LadderPolicy
-from deskflow.metrics import Metric
-from deskflow.notices import HierarchicalNotices, MappingDirectory, SlaNotices
-from deskflow.priority_rules import override_priority
+from deskflow.policies.ladders import Ladder, LadderLevel, LadderPolicy
+from deskflow.policies.notices import HierarchicalNotices, MappingDirectory, SlaNotices
+from deskflow.policies.priority_rules import override_priority
+from deskflow.policies.tiers import FunctionalTiers
 from deskflow.sla import SlaPolicy, SlaReport
-from deskflow.tiers import FunctionalTiers
 
 T0 = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)  # a Friday afternoon
 M = timedelta(minutes=1)

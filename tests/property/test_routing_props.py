@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from deskflow import Candidate, LeastLoaded, LongestIdle, next_ticket
-from deskflow.priority import Priority
+from deskflow.enums import Priority
 from deskflow.ticket import Ticket
 from deskflow.workflows import INCIDENT
 

@@ -14,8 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from deskflow import DeskflowError, NotificationQueued, Ticket
-from deskflow.actors import Actor, Role
+from deskflow.actors import Actor
 from deskflow.adapters import InMemoryNotifier, InMemoryTicketRepository, ManualClock
+from deskflow.enums import Role
 from deskflow.service import HelpDesk
 from deskflow.views import visible
 

@@ -5,7 +5,7 @@ The testing kit's WorkflowStateMachine run on both built-in workflows and a cust
 from __future__ import annotations
 
 from deskflow import INCIDENT, SERVICE_REQUEST, Transition, Workflow
-from deskflow.metrics import Metric
+from deskflow.enums import Metric
 from deskflow.testing import WorkflowStateMachine
 
 #: A custom workflow with a triage step between new and assigned, as a host would write it.

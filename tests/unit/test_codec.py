@@ -27,7 +27,9 @@ from deskflow.codec import (
     notification_to_dict,
     register_event,
 )
+from deskflow.enums import Impact, LinkKind, Metric, Priority, Urgency, Visibility
 from deskflow.events import (
+    Acknowledged,
     ActionFired,
     ApprovalDecided,
     ApprovalRequested,
@@ -43,13 +45,9 @@ from deskflow.events import (
     StateChanged,
 )
 from deskflow.exceptions import InvalidInput
-from deskflow.ladders import Acknowledged
-from deskflow.metrics import Metric
-from deskflow.priority import Impact, Priority, Urgency
 from deskflow.states import Workflow
 from deskflow.testing.contracts import make_notification
 from deskflow.testing.strategies import gaps, tickets
-from deskflow.ticket import LinkKind, Visibility
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LONDON = ZoneInfo("Europe/London")

@@ -12,6 +12,7 @@ import pytest
 
 from deskflow import INCIDENT, ActionFired, Actor, Escalated, Role, Ticket, Trigger, plugins
 from deskflow.calendars import BusinessCalendar
+from deskflow.enums import Metric
 from deskflow.escalation import (
     Action,
     CompositePolicy,
@@ -28,12 +29,16 @@ from deskflow.escalation import (
     record_fired,
 )
 from deskflow.exceptions import ConfigError, InvalidInput, InvalidTransition
-from deskflow.ladders import LadderPolicy
-from deskflow.metrics import Metric
-from deskflow.notices import SERVICENOW_NOTICES, HierarchicalNotices, MappingDirectory, SlaNotices
-from deskflow.priority_rules import override_priority
+from deskflow.policies.ladders import LadderPolicy
+from deskflow.policies.notices import (
+    SERVICENOW_NOTICES,
+    HierarchicalNotices,
+    MappingDirectory,
+    SlaNotices,
+)
+from deskflow.policies.priority_rules import override_priority
+from deskflow.policies.tiers import FunctionalTiers
 from deskflow.sla import MetricPolicy, SlaPolicy, Threshold
-from deskflow.tiers import FunctionalTiers
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)

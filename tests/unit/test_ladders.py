@@ -13,15 +13,9 @@ import pytest
 from deskflow import INCIDENT, SERVICE_REQUEST, Actor, Role, Ticket, Trigger
 from deskflow.calendars import BusinessCalendar
 from deskflow.escalation import Notify, record_fired
+from deskflow.events import Acknowledged
 from deskflow.exceptions import ConfigError, InvalidInput
-from deskflow.ladders import (
-    Acknowledged,
-    Ladder,
-    LadderLevel,
-    LadderPolicy,
-    LadderVersion,
-    LevelMode,
-)
+from deskflow.policies.ladders import Ladder, LadderLevel, LadderPolicy, LadderVersion, LevelMode
 from deskflow.sla import SlaPolicy
 
 M = timedelta(minutes=1)

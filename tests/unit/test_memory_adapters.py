@@ -19,8 +19,9 @@ from deskflow.adapters import (
     ManualClock,
     SystemClock,
 )
+from deskflow.enums import Audience
 from deskflow.exceptions import DeskflowError
-from deskflow.notifications import Audience, Notification, NotificationFailed
+from deskflow.notifications import Notification, NotificationFailed
 from deskflow.ports import Article
 from deskflow.testing.contracts import make_notification
 

@@ -185,7 +185,9 @@ def test_entry_point_plugin(installed: list[EntryPoint]) -> None:
     """
     An installed entry point is listed, loaded and built.
     """
-    installed.append(EntryPoint("spread", "deskflow.routing:LeastLoaded", "deskflow.routing"))
+    installed.append(
+        EntryPoint("spread", "deskflow.policies.routers:LeastLoaded", "deskflow.routing")
+    )
     assert "spread" in plugins.policy_names("deskflow.routing")
     assert LeastLoaded("percentage") == plugins.load_policy(
         "deskflow.routing", "spread", mode="percentage"

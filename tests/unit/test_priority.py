@@ -24,11 +24,12 @@ from deskflow import (
     override_priority,
     reprioritize,
 )
-from deskflow.actors import Actor, Role
+from deskflow.actors import Actor
+from deskflow.enums import Role
 from deskflow.events import PriorityChanged
 from deskflow.exceptions import ConfigError, InvalidInput
+from deskflow.policies.priority_rules import Rule
 from deskflow.priority import FIVE_LEVELS
-from deskflow.priority_rules import Rule
 from deskflow.ticket import Ticket
 from deskflow.workflows import INCIDENT
 

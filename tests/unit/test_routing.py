@@ -26,10 +26,9 @@ from deskflow import (
     SkillsBased,
     next_ticket,
 )
-from deskflow.actors import Actor, Role
+from deskflow.actors import Actor
+from deskflow.enums import Priority, Role, Trigger
 from deskflow.exceptions import ConfigError, InvalidInput
-from deskflow.priority import Priority
-from deskflow.states import Trigger
 from deskflow.ticket import Ticket
 from deskflow.workflows import INCIDENT
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from deskflow import _checks
+from deskflow._internal import checks as _checks
 from deskflow.exceptions import InvalidInput
 
 __all__ = ["ManualClock", "SystemClock"]

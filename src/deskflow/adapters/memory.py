@@ -16,7 +16,14 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-from deskflow import _checks
+from deskflow._internal import checks as _checks
+from deskflow._internal.storage import (
+    checked_count,
+    checked_outbox,
+    checked_strings,
+    checked_ticket,
+    optional_aware,
+)
 from deskflow.exceptions import ConcurrencyError, InvalidInput, NotFound
 from deskflow.notifications import Notification, NotificationFailed
 from deskflow.ports import Article
@@ -26,40 +33,6 @@ __all__ = ["InMemoryKnowledgeBase", "InMemoryNotifier", "InMemoryTicketRepositor
 
 
 # -- argument checks shared by the adapters ---------------------------------------------------
-
-
-def _ticket(value: object) -> Ticket:
-    if not isinstance(value, Ticket):
-        raise InvalidInput(f"expected a deskflow Ticket, got {type(value).__name__}")
-    return value
-
-
-def _count(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInput(f"{name} must be an int >= 0, got {value!r}")
-    return value
-
-
-def _strings(name: str, value: object) -> tuple[str, ...]:
-    # A lone string is iterable too, and would be taken as its characters.
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise InvalidInput(f"{name} must be an iterable of strings, got {type(value).__name__}")
-    return tuple(_checks.text(name, item) for item in value)
-
-
-def _outbox(value: object) -> tuple[Notification, ...]:
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise InvalidInput(f"outbox must be a list of Notifications, got {type(value).__name__}")
-    # Copied now, so what the caller does to its list afterwards changes nothing stored.
-    items = tuple(value)
-    for item in items:
-        if not isinstance(item, Notification):
-            raise InvalidInput(f"outbox items must be Notifications, got {type(item).__name__}")
-    return items
-
-
-def _optional_aware(name: str, value: object) -> datetime | None:
-    return None if value is None else _checks.aware(name, value)
 
 
 # -- repository ---------------------------------------------------------------------------------
@@ -133,9 +106,9 @@ class InMemoryTicketRepository:
         """
         Store a new ticket with its outbox; an id already stored raises ConcurrencyError.
         """
-        ticket = _ticket(ticket)
-        at = _optional_aware("next_check_at", next_check_at)
-        items = _outbox(outbox)
+        ticket = checked_ticket(ticket)
+        at = optional_aware("next_check_at", next_check_at)
+        items = checked_outbox(outbox)
         with self._lock:
             if ticket.id in self._tickets:
                 raise ConcurrencyError(f"ticket {ticket.id!r} already exists; nothing was written")
@@ -152,10 +125,10 @@ class InMemoryTicketRepository:
         """
         Replace the stored ticket if its version is ``expected_version``, else ConcurrencyError.
         """
-        ticket = _ticket(ticket)
-        _count("expected_version", expected_version)
-        at = _optional_aware("next_check_at", next_check_at)
-        items = _outbox(outbox)
+        ticket = checked_ticket(ticket)
+        checked_count("expected_version", expected_version)
+        at = optional_aware("next_check_at", next_check_at)
+        items = checked_outbox(outbox)
         with self._lock:
             stored = self._tickets.get(ticket.id)
             if stored is None:
@@ -214,7 +187,7 @@ class InMemoryTicketRepository:
         Return at most ``limit`` ids with ``next_check_at <= now``, earliest first (ties by id).
         """
         _checks.aware("now", now)
-        _count("limit", limit)
+        checked_count("limit", limit)
         with self._lock:
             heap, live = self._heap, self._next_check
             found: list[tuple[datetime, str, int]] = []
@@ -256,7 +229,7 @@ class InMemoryTicketRepository:
         Return the oldest ticket opened from ``alert_key`` whose state is not final, or None.
         """
         _checks.text("alert_key", alert_key)
-        final = frozenset(_strings("final_states", final_states))
+        final = frozenset(checked_strings("final_states", final_states))
         for ticket in self._lookup("alert_key", alert_key):
             if ticket.state not in final:
                 return ticket
@@ -266,7 +239,7 @@ class InMemoryTicketRepository:
         """
         Return at most ``limit`` undelivered outbox items, oldest first (by ``created_at``).
         """
-        _count("limit", limit)
+        checked_count("limit", limit)
         with self._lock:
             oldest = heapq.nsmallest(
                 limit, self._pending.values(), key=lambda item: (item[1].created_at, item[0])
@@ -277,7 +250,7 @@ class InMemoryTicketRepository:
         """
         Remove these items from the pending outbox; unknown or delivered keys are ignored.
         """
-        keys = _strings("dedup_keys", dedup_keys)
+        keys = checked_strings("dedup_keys", dedup_keys)
         with self._lock:
             for key in keys:
                 self._pending.pop(key, None)
@@ -342,7 +315,7 @@ class InMemoryNotifier:
         """
         Make the next ``times`` sends fail.
         """
-        self._next = _count("times", times)
+        self._next = checked_count("times", times)
 
     def fail_randomly(self, probability: float, rng: random.Random) -> None:
         """
@@ -456,8 +429,8 @@ class InMemoryKnowledgeBase:
         """
         Return at most ``limit`` published articles relevant to ``ticket``, best first.
         """
-        _ticket(ticket)
-        _count("limit", limit)
+        checked_ticket(ticket)
+        checked_count("limit", limit)
         query = _words(ticket.title, ticket.description)
         with self._lock:
             scored = []
@@ -471,7 +444,7 @@ class InMemoryKnowledgeBase:
         """
         Offer a resolved ticket's title and resolution as a candidate article.
         """
-        _ticket(ticket)
+        checked_ticket(ticket)
         if ticket.resolution is None:
             raise InvalidInput(f"ticket {ticket.id!r} has no resolution to record")
         tags = [tag for tag in (ticket.category, ticket.service) if tag is not None]

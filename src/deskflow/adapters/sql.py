@@ -25,8 +25,14 @@ except ImportError as error:  # pragma: no cover - depends on what is installed
         "deskflow.adapters.sql needs SQLAlchemy 2: pip install 'deskflow[sql]'"
     ) from error
 
-from deskflow import _checks
-from deskflow.adapters.memory import _count, _optional_aware, _outbox, _strings, _ticket
+from deskflow._internal import checks as _checks
+from deskflow._internal.storage import (
+    checked_count,
+    checked_outbox,
+    checked_strings,
+    checked_ticket,
+    optional_aware,
+)
 from deskflow.codec import (
     history_from_json,
     history_to_json,
@@ -144,9 +150,9 @@ class SqlTicketRepository:
         """
         Store a new ticket with its outbox; an id already stored raises ConcurrencyError.
         """
-        ticket = _ticket(ticket)
-        at = _optional_aware("next_check_at", next_check_at)
-        items = _outbox(outbox)
+        ticket = checked_ticket(ticket)
+        at = optional_aware("next_check_at", next_check_at)
+        items = checked_outbox(outbox)
         row = self._row(ticket, at)
         with self._writing(ticket.id) as connection:
             if self._exists(connection, ticket.id):
@@ -165,10 +171,10 @@ class SqlTicketRepository:
         """
         Replace the stored ticket if its version is ``expected_version``, else ConcurrencyError.
         """
-        ticket = _ticket(ticket)
-        _count("expected_version", expected_version)
-        at = _optional_aware("next_check_at", next_check_at)
-        items = _outbox(outbox)
+        ticket = checked_ticket(ticket)
+        checked_count("expected_version", expected_version)
+        at = optional_aware("next_check_at", next_check_at)
+        items = checked_outbox(outbox)
         row = self._row(ticket, at)
         columns = tickets_table.c
         update = (
@@ -281,7 +287,7 @@ class SqlTicketRepository:
         Return at most ``limit`` ids with ``next_check_at <= now``, earliest first (ties by id).
         """
         _checks.aware("now", now)
-        _count("limit", limit)
+        checked_count("limit", limit)
         columns = tickets_table.c
         query = (
             sa.select(columns.id)
@@ -318,7 +324,7 @@ class SqlTicketRepository:
         Return the oldest ticket opened from ``alert_key`` whose state is not final, or None.
         """
         _checks.text("alert_key", alert_key)
-        final = sorted(set(_strings("final_states", final_states)))
+        final = sorted(set(checked_strings("final_states", final_states)))
         columns = tickets_table.c
         found = self._tickets(columns.alert_key == alert_key, columns.state.not_in(final), limit=1)
         return found[0] if found else None
@@ -327,7 +333,7 @@ class SqlTicketRepository:
         """
         Return at most ``limit`` undelivered outbox items, oldest first (by ``created_at``).
         """
-        _count("limit", limit)
+        checked_count("limit", limit)
         columns = outbox_table.c
         query = (
             sa.select(columns.payload)
@@ -343,7 +349,7 @@ class SqlTicketRepository:
         """
         Remove these items from the pending outbox; unknown or delivered keys are ignored.
         """
-        keys = sorted(set(_strings("dedup_keys", dedup_keys)))
+        keys = sorted(set(checked_strings("dedup_keys", dedup_keys)))
         if not keys:
             return
         columns = outbox_table.c

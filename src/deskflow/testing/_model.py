@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from deskflow.actors import Actor, Role
+from deskflow.actors import Actor
+from deskflow.enums import Role
 from deskflow.events import CommentAdded
 from deskflow.exceptions import ConcurrencyError, NotFound
 from deskflow.notifications import Notification

@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
-from deskflow.actors import Actor, Role
+from deskflow.actors import Actor
+from deskflow.enums import HoldReason, Impact, Role, Urgency
 from deskflow.exceptions import InvalidTransition
 from deskflow.guards import OneOf
-from deskflow.priority import Impact, Urgency
 from deskflow.states import Workflow
-from deskflow.ticket import HoldReason, Ticket
+from deskflow.ticket import Ticket
 from deskflow.workflows import INCIDENT
 
 __all__ = [

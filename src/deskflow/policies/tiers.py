@@ -16,16 +16,19 @@ from typing import Any
 
 import attrs
 
+from deskflow._internal.escalation_support import (
+    config_metric,
+    config_text,
+    config_threshold,
+    live_clock,
+    pending_at,
+    soonest,
+    workflow_repr,
+)
+from deskflow.enums import Metric, Trigger
 from deskflow.escalation import (
     Action,
     Fire,
-    _config_text,
-    _live,
-    _metric,
-    _pending,
-    _soonest,
-    _threshold,
-    _workflow_repr,
     action_key,
     check_evaluation,
     current_cycle,
@@ -34,9 +37,8 @@ from deskflow.escalation import (
 )
 from deskflow.events import StateChanged
 from deskflow.exceptions import ConfigError, InvalidTransition
-from deskflow.metrics import Metric
 from deskflow.sla import ClockStatus, SlaReport
-from deskflow.states import Trigger, Workflow
+from deskflow.states import Workflow
 from deskflow.ticket import Ticket
 from deskflow.workflows import INCIDENT
 
@@ -100,8 +102,8 @@ class FunctionalTiers:
     escalate_on: Mapping[int | str, Mapping[Metric | str, Any]] | None = attrs.field(
         default=None, eq=False, hash=False
     )
-    workflow: Workflow = attrs.field(default=INCIDENT, repr=_workflow_repr)
-    name: str = attrs.field(default="functional-tiers", validator=_config_text)
+    workflow: Workflow = attrs.field(default=INCIDENT, repr=workflow_repr)
+    name: str = attrs.field(default="functional-tiers", validator=config_text)
     # Compared parsed, so equal rules written differently compare equal.
     _rules: Mapping[int, tuple[tuple[Metric, str], ...]] = attrs.field(
         init=False, repr=False, hash=False
@@ -127,7 +129,7 @@ class FunctionalTiers:
             if not isinstance(table, Mapping) or not table:
                 raise ConfigError(f"expected {{metric: threshold}}, got {table!r}", path=path)
             rules[level] = tuple(
-                (_metric(m, (*path, str(m))), _threshold(t, (*path, str(m))).name)
+                (config_metric(m, (*path, str(m))), config_threshold(t, (*path, str(m))).name)
                 for m, t in table.items()
             )
         object.__setattr__(self, "_rules", rules)
@@ -195,7 +197,7 @@ class FunctionalTiers:
         return [
             (metric, threshold, clock)
             for metric, threshold in self._rules.get(ticket.tier, ())
-            if (clock := _live(sla, metric)) is not None
+            if (clock := live_clock(sla, metric)) is not None
         ]
 
     def evaluate(self, ticket: Ticket, sla: SlaReport, now: datetime) -> list[Action]:
@@ -230,4 +232,4 @@ class FunctionalTiers:
         """
         if self.evaluate(ticket, sla, now):
             return now
-        return _soonest(*(_pending(clock, t) for _, t, clock in self._watched(ticket, sla)))
+        return soonest(*(pending_at(clock, t) for _, t, clock in self._watched(ticket, sla)))

@@ -18,10 +18,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from deskflow.enums import Metric, Priority, Visibility
 from deskflow.events import CommentAdded, Event, PriorityChanged, StateChanged, TicketOpened
-from deskflow.metrics import Metric
-from deskflow.priority import Priority
-from deskflow.ticket import Visibility
 
 if TYPE_CHECKING:
     from deskflow.calendars import BusinessCalendar

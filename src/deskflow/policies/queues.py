@@ -16,15 +16,10 @@ from typing import Final
 
 import attrs
 
-from deskflow import _checks
+from deskflow._internal import checks as _checks
+from deskflow._internal.routing_support import checked_roster, listed
 from deskflow.exceptions import ConfigError, InvalidInput
-from deskflow.routing import (
-    FINAL_STATES,
-    Candidate,
-    RoutingDecision,
-    _listed,
-    _roster,
-)
+from deskflow.routing import FINAL_STATES, Candidate, RoutingDecision
 from deskflow.ticket import Ticket
 
 __all__ = [
@@ -81,7 +76,7 @@ class RoutingRule:
 
 
 def _routing_rules(values: Iterable[object]) -> tuple[RoutingRule, ...]:
-    _listed("rules", values)
+    listed("rules", values)
     rules: list[RoutingRule] = []
     for value in values:
         if isinstance(value, Mapping):
@@ -127,7 +122,7 @@ class RuleTable:
         """
         The group of the first matching rule; no group if none matches.
         """
-        _roster(ticket, candidates, now)
+        checked_roster(ticket, candidates, now)
         for rule in self.rules:
             if rule.matches(ticket):
                 why = f"{rule} routes to group {rule.group!r}"

@@ -16,20 +16,12 @@ from typing import TYPE_CHECKING, Literal
 
 import attrs
 
-from deskflow import _checks
+from deskflow._internal import checks as _checks
+from deskflow._internal.priority_support import config_priority, listed, named, priority_policy
 from deskflow.actors import Actor
+from deskflow.enums import Priority
 from deskflow.exceptions import ConfigError, InvalidInput
-from deskflow.priority import (
-    Priority,
-    PriorityDecision,
-    PriorityFacts,
-    PriorityMatrix,
-    PriorityPolicy,
-    _listed,
-    _named,
-    _policy,
-    _priority,
-)
+from deskflow.priority import PriorityDecision, PriorityFacts, PriorityMatrix, PriorityPolicy
 
 if TYPE_CHECKING:
     from deskflow.ticket import Ticket
@@ -53,7 +45,7 @@ def _score(value: object) -> int:
 
 
 def _band_priority(value: object) -> Priority:
-    return _priority(value, "band")
+    return config_priority(value, "band")
 
 
 @attrs.frozen
@@ -75,7 +67,7 @@ class ScoreBand:
 
 
 def _bands(values: Iterable[object]) -> tuple[ScoreBand, ...]:
-    _listed("bands", values)
+    listed("bands", values)
     bands: list[ScoreBand] = []
     for value in values:
         if isinstance(value, tuple | list) and len(value) == 3:
@@ -87,7 +79,7 @@ def _bands(values: Iterable[object]) -> tuple[ScoreBand, ...]:
 
 
 def _weights(value: object) -> Mapping[str, int]:
-    if not isinstance(value, Mapping) or not value or not all(map(_named, value)):
+    if not isinstance(value, Mapping) or not value or not all(map(named, value)):
         raise ConfigError(f"expected a mapping of level -> weight, got {value!r}")
     return {str(level): _score(weight) for level, weight in value.items()}
 
@@ -177,8 +169,8 @@ class PerService:
         if not isinstance(self.services, Mapping):
             raise ConfigError(f"services must map a service to a policy, got {self.services!r}")
         for service, policy in self.services.items():
-            _policy(policy, "services", service)
-        _policy(self.default, "default")
+            priority_policy(policy, "services", service)
+        priority_policy(self.default, "default")
 
     def prioritize(self, facts: PriorityFacts) -> PriorityDecision:
         """
@@ -191,7 +183,7 @@ class PerService:
 
 
 def _floor(value: object) -> Priority:
-    return _priority(value, "floor")
+    return config_priority(value, "floor")
 
 
 @attrs.frozen
@@ -208,7 +200,7 @@ class VipFloor:
     floor: Priority = attrs.field(default=Priority.P2, converter=_floor)
 
     def __attrs_post_init__(self) -> None:
-        _policy(self.inner, "inner")
+        priority_policy(self.inner, "inner")
 
     def prioritize(self, facts: PriorityFacts) -> PriorityDecision:
         """
@@ -232,13 +224,13 @@ class Rule:
     policy: PriorityPolicy
 
     def __attrs_post_init__(self) -> None:
-        if not _named(self.name) or not callable(self.when):
+        if not named(self.name) or not callable(self.when):
             raise ConfigError(f"a rule needs a name and a predicate, got {self!r}")
-        _policy(self.policy, "rules", self.name)
+        priority_policy(self.policy, "rules", self.name)
 
 
 def _rules(values: Iterable[object]) -> tuple[Rule, ...]:
-    _listed("rules", values)
+    listed("rules", values)
     rules: list[Rule] = []
     for n, value in enumerate(values, start=1):
         if isinstance(value, tuple) and len(value) == 2:
@@ -256,7 +248,7 @@ def _mode(value: object) -> Literal["first", "highest"]:
 
 
 def _default(value: object) -> PriorityPolicy:
-    return _policy(value, "default")
+    return priority_policy(value, "default")
 
 
 @attrs.frozen

@@ -9,6 +9,9 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+import attrs
+
+from deskflow._internal import checks as _checks
 from deskflow.exceptions import InvalidInput
 
 E = TypeVar("E", bound=enum.Enum)
@@ -80,3 +83,11 @@ def one_of(name: str, value: object, accepted: Iterable[str]) -> str:
     if not isinstance(value, str) or value not in names:
         raise InvalidInput(f"{name} must be one of {', '.join(map(repr, names))}; got {value!r}")
     return value
+
+
+def required_text_field(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    _checks.text(attribute.name, value)
+
+
+def any_text_field(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    _checks.text(attribute.name, value, allow_empty=True)

@@ -43,30 +43,28 @@ from typing import Any, Final
 
 import attrs
 
-from deskflow import _checks
+from deskflow._internal import checks as _checks
+from deskflow._internal.escalation_support import config_text, workflow_repr
+from deskflow.enums import Metric, State
 from deskflow.escalation import (
     Action,
     Notify,
     WorkCycle,
-    _config_text,
-    _workflow_repr,
     action_key,
     check_evaluation,
     current_cycle,
     fired_keys,
 )
-from deskflow.events import Event, StateChanged
+from deskflow.events import Acknowledged, StateChanged
 from deskflow.exceptions import ConfigError, InvalidInput
-from deskflow.metrics import Metric
 from deskflow.sla import SlaReport
-from deskflow.states import State, Workflow
+from deskflow.states import Workflow
 from deskflow.ticket import Ticket
 from deskflow.workflows import INCIDENT
 
 __all__ = [
     "MAX_LOOPS",
     "MIN_DELAY",
-    "Acknowledged",
     "Ladder",
     "LadderLevel",
     "LadderPolicy",
@@ -81,23 +79,6 @@ MAX_LOOPS: Final = 9
 
 #: Since always: the ``effective_from`` of a ladder given without a date.
 _ALWAYS: Final = datetime.min.replace(tzinfo=UTC)
-
-
-@attrs.frozen(kw_only=True)
-class Acknowledged(Event):
-    """
-    Someone paged by the ladder took the ticket on: paging stops for this cycle.
-
-    A host records it when the person acknowledges (``ticket.record(Acknowledged(...))``).
-    """
-
-    internal = True
-
-    def describe(self) -> str:
-        """
-        One line for the audit trail.
-        """
-        return f"acknowledged by {self.actor}"
 
 
 class LevelMode(enum.StrEnum):
@@ -331,12 +312,12 @@ class LadderPolicy:
     """
 
     versions: tuple[LadderVersion, ...] = attrs.field(converter=_versions)
-    name: str = attrs.field(default="ladder", validator=_config_text, kw_only=True)
-    workflow: Workflow = attrs.field(default=INCIDENT, repr=_workflow_repr, kw_only=True)
+    name: str = attrs.field(default="ladder", validator=config_text, kw_only=True)
+    workflow: Workflow = attrs.field(default=INCIDENT, repr=workflow_repr, kw_only=True)
     acknowledged_states: frozenset[str] | None = attrs.field(
         default=None, converter=_state_names, kw_only=True
     )
-    template: str = attrs.field(default="ladder-page", validator=_config_text, kw_only=True)
+    template: str = attrs.field(default="ladder-page", validator=config_text, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         states = self.acknowledged_states

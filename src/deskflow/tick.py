@@ -11,12 +11,12 @@ import attrs
 
 from deskflow.actors import SYSTEM
 from deskflow.desk import Desk
+from deskflow.enums import Trigger
 from deskflow.escalation import Action, Fire, Notify, RaisePriority, Reassign, SetTier, record_fired
 from deskflow.events import Escalated, PriorityChanged, SlaThresholdReached
 from deskflow.exceptions import InvalidTransition
 from deskflow.outbox import Delivery
 from deskflow.sla import SlaReport
-from deskflow.states import Trigger
 from deskflow.ticket import Ticket
 
 __all__ = ["TickReport", "tick_one"]

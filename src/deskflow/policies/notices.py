@@ -18,17 +18,20 @@ from typing import Any, Final, Protocol, TypeAlias
 
 import attrs
 
-from deskflow import _checks
+from deskflow._internal import checks as _checks
+from deskflow._internal.escalation_support import (
+    config_metric,
+    config_text,
+    config_threshold,
+    live_clock,
+    pending_at,
+    soonest,
+    workflow_repr,
+)
+from deskflow.enums import Metric, Priority
 from deskflow.escalation import (
     Action,
     Notify,
-    _config_text,
-    _live,
-    _metric,
-    _pending,
-    _soonest,
-    _threshold,
-    _workflow_repr,
     action_key,
     check_evaluation,
     current_cycle,
@@ -37,8 +40,6 @@ from deskflow.escalation import (
 )
 from deskflow.events import PriorityChanged
 from deskflow.exceptions import ConfigError, InvalidInput
-from deskflow.metrics import Metric
-from deskflow.priority import Priority
 from deskflow.sla import SlaReport, Threshold
 from deskflow.states import Workflow
 from deskflow.ticket import Ticket
@@ -169,7 +170,7 @@ def _notices(rules: object, where: str, warning: str, breach: str) -> tuple[_Not
         )
     out: list[_Notice] = []
     for metric_name, table in rules.items():
-        metric = _metric(metric_name, (where, str(metric_name)))
+        metric = config_metric(metric_name, (where, str(metric_name)))
         if not isinstance(table, Mapping):
             raise ConfigError(
                 f"expected {{threshold: recipients}}, got {table!r}", path=(where, metric)
@@ -177,7 +178,7 @@ def _notices(rules: object, where: str, warning: str, breach: str) -> tuple[_Not
         names: set[str] = set()
         for spec, tokens in table.items():
             path = (where, metric, str(spec))
-            threshold = _threshold(spec, path)
+            threshold = config_threshold(spec, path)
             if threshold.name in names:
                 raise ConfigError(f"threshold {threshold.name} is given twice", path=path)
             names.add(threshold.name)
@@ -200,7 +201,7 @@ class _NoticeRun:
         fired = fired_keys(ticket)
         out: list[Action] = []
         for notice in self.notices:
-            clock = _live(sla, notice.metric)
+            clock = live_clock(sla, notice.metric)
             at = passed_at(clock, notice.threshold, now) if clock else None
             if clock is None or at is None:
                 continue
@@ -220,11 +221,11 @@ class _NoticeRun:
         return frozenset((n.metric, n.threshold) for n in self.notices)
 
     def upcoming(self, sla: SlaReport) -> datetime | None:
-        return _soonest(
+        return soonest(
             *(
-                _pending(clock, notice.threshold)
+                pending_at(clock, notice.threshold)
                 for notice in self.notices
-                if (clock := _live(sla, notice.metric)) is not None
+                if (clock := live_clock(sla, notice.metric)) is not None
             )
         )
 
@@ -300,7 +301,7 @@ class SlaNotices(_NoticePolicy):
 
     rules: NoticeRules | None = attrs.field(default=None, eq=False, hash=False)
     directory: Directory = attrs.field(factory=MappingDirectory, converter=_directory)
-    name: str = attrs.field(default="sla-notices", validator=_config_text)
+    name: str = attrs.field(default="sla-notices", validator=config_text)
     # Compared parsed, so equal rules written differently compare equal.
     _run: _NoticeRun = attrs.field(init=False, repr=False, hash=False)
 
@@ -363,8 +364,8 @@ class HierarchicalNotices(_NoticePolicy):
     thresholds: NoticeRules = attrs.field(
         factory=lambda: {Metric.RESOLUTION: {"100%": ("supervisor",)}}, eq=False, hash=False
     )
-    workflow: Workflow = attrs.field(default=INCIDENT, repr=_workflow_repr)
-    name: str = attrs.field(default="hierarchical", validator=_config_text)
+    workflow: Workflow = attrs.field(default=INCIDENT, repr=workflow_repr)
+    name: str = attrs.field(default="hierarchical", validator=config_text)
     # Compared parsed, so equal rules written differently compare equal.
     _run: _NoticeRun = attrs.field(init=False, repr=False, hash=False)
 
