@@ -25,11 +25,11 @@ from deskflow.approval import (
     approval_status,
 )
 from deskflow.authorization import (
+    AccessDecision,
     AccessRule,
-    Action,
     AuthorizationPolicy,
-    Decision,
     DefaultAuthorization,
+    Permission,
     require,
 )
 from deskflow.calendars import BusinessCalendar
@@ -112,7 +112,7 @@ from deskflow.policies.routers import (
 from deskflow.policies.tiers import FunctionalTiers
 from deskflow.ports import Article, Clock, KnowledgeBase, Notifier, TicketRepository
 from deskflow.priority import PriorityDecision, PriorityFacts, PriorityMatrix, PriorityPolicy
-from deskflow.reports import DeskReport, report
+from deskflow.reports import DeskReport, desk_report
 from deskflow.routing import AgentStatus, Candidate, Cursor, RoutingDecision, RoutingPolicy
 from deskflow.service import Delivery, HelpDesk, TickReport
 from deskflow.sla import (
@@ -141,9 +141,9 @@ __all__ = [
     "INCIDENT",
     "SERVICE_REQUEST",
     "SYSTEM",
+    "AccessDecision",
     "AccessRule",
     "Acknowledged",
-    "Action",
     "ActionFired",
     "Actor",
     "AgentStatus",
@@ -172,7 +172,6 @@ __all__ = [
     "ConcurrencyError",
     "ConfigError",
     "Cursor",
-    "Decision",
     "DefaultAuthorization",
     "Delivery",
     "Desk",
@@ -219,6 +218,7 @@ __all__ = [
     "Notifier",
     "Notify",
     "PerService",
+    "Permission",
     "PermissionDenied",
     "Priority",
     "PriorityChangeMode",
@@ -264,13 +264,13 @@ __all__ = [
     "Workflow",
     "approval_status",
     "audience_may_see",
+    "desk_report",
     "fired_keys",
     "incident_workflow",
     "load_desk",
     "next_ticket",
     "override_priority",
     "record_fired",
-    "report",
     "reprioritize",
     "require",
     "service_request_workflow",
@@ -283,10 +283,10 @@ __version__ = "0.1.0.dev0"
 
 def load_desk(source: object) -> Desk:
     """
-    Build a :class:`Desk` from a ``.toml``/``.json`` path or a mapping.
+    Build a [`Desk`][deskflow.desk.Desk] from a ``.toml``/``.json`` path or a mapping.
 
-    See :func:`deskflow.config.load_desk`; imported on first use, so that ``import
-    deskflow`` stays light (pydantic is only needed to read configuration).
+    See [`deskflow.config.load_desk()`][deskflow.config.load_desk]; imported on first use, so
+    that ``import deskflow`` stays light (pydantic is only needed to read configuration).
     """
     from deskflow.config import load_desk as load
 

@@ -1,20 +1,25 @@
 """
 Approvals of service requests: who must approve, how many of them, in which stages.
 
-An :class:`ApprovalPolicy` says which requests need approval and lists its stages; each
-:class:`ApprovalStage` names its approvers (or a resolver that finds them from the ticket)
-and how many must approve (``"all"``, ``"any"`` or a number). Stage 2 is requested when
-stage 1 is approved; any rejection rejects the stage and the request.
+An [`ApprovalPolicy`][deskflow.approval.ApprovalPolicy] says which requests need approval and
+lists its stages; each [`ApprovalStage`][deskflow.approval.ApprovalStage] names its approvers
+(or a resolver that finds them from the ticket) and how many must approve (``"all"``, ``"any"``
+or a number). Stage 2 is requested when stage 1 is approved; any rejection rejects the stage and
+the request.
 
-The state of approvals is never stored apart from the ticket: :func:`approval_status` folds
-the ticket's :class:`~deskflow.events.ApprovalRequested` and
-:class:`~deskflow.events.ApprovalDecided` events. :func:`request_approval` and :func:`decide`
-return the ticket with those events recorded; the host then fires the workflow's
-``approve`` or ``reject`` trigger once :func:`outcome` says the request is decided.
+The state of approvals is never stored apart from the ticket:
+[`approval_status()`][deskflow.approval.approval_status] folds the ticket's
+[`ApprovalRequested`][deskflow.events.ApprovalRequested] and
+[`ApprovalDecided`][deskflow.events.ApprovalDecided] events.
+[`request_approval()`][deskflow.approval.request_approval] and
+[`decide()`][deskflow.approval.decide] return the ticket with those events recorded; the host
+then fires the workflow's ``approve`` or ``reject`` trigger once
+[`outcome()`][deskflow.approval.outcome] says the request is decided.
 
-Nobody approves a request they raised or benefit from. The beneficiary is read from the
-ticket by the policy's ``beneficiary`` callable; the default, :func:`beneficiary_of`, takes
-the latest ``beneficiary`` detail given to a transition (``fire(..., beneficiary="bob")``).
+Nobody approves a request they raised or benefit from. The beneficiary is read from the ticket
+by the policy's ``beneficiary`` callable; the default,
+[`beneficiary_of()`][deskflow.approval.beneficiary_of], takes the latest ``beneficiary`` detail
+given to a transition (``fire(..., beneficiary="bob")``).
 """
 
 from __future__ import annotations
@@ -119,8 +124,11 @@ class ApprovalStage:
     One stage: its approvers (fixed ids, or a ``resolver`` from the ticket) and how many of
     them must approve.
 
+    ```pycon
     >>> ApprovalStage(["max", "mia"], required="any").required_of(2)
     1
+
+    ```
     """
 
     approvers: tuple[str, ...] = attrs.field(default=(), converter=_approver_ids)
@@ -138,7 +146,7 @@ class ApprovalStage:
     @property
     def rule(self) -> str:
         """
-        ``required`` as recorded in :class:`~deskflow.events.ApprovalRequested`.
+        ``required`` as recorded in [`ApprovalRequested`][deskflow.events.ApprovalRequested].
         """
         return str(self.required)
 
@@ -198,10 +206,13 @@ class ApprovalPolicy:
     Which service requests need approval (of ``categories`` or ``services``; all of them when
     neither is given) and the stages it goes through, in order.
 
+    ```pycon
     >>> policy = ApprovalPolicy([ApprovalStage(["max"]), ApprovalStage(["cfo", "cto"], "any")],
     ...                         categories={"hardware"})
     >>> len(policy.stages)
     2
+
+    ```
     """
 
     stages: tuple[ApprovalStage, ...] = attrs.field(converter=_stages)
@@ -351,7 +362,8 @@ NOT_REQUESTED: Final = ApprovalStatus()
 
 def approval_status(ticket: Ticket) -> ApprovalStatus:
     """
-    Fold the approval events of ``ticket``'s history into its :class:`ApprovalStatus`.
+    Fold the approval events of ``ticket``'s history into its
+    [`ApprovalStatus`][deskflow.approval.ApprovalStatus].
     """
     if not isinstance(ticket, Ticket):
         raise InvalidInput(f"ticket must be a Ticket, got {type(ticket).__name__}")
@@ -405,6 +417,7 @@ def request_approval(
     """
     Return ``ticket`` with approval requested from the first stage's approvers.
 
+    ```pycon
     >>> from datetime import datetime, timezone
     >>> from deskflow import SERVICE_REQUEST, Actor, Role
     >>> at = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -413,6 +426,8 @@ def request_approval(
     ...                      actor=Actor("ann", Role.REQUESTER), at=at)
     >>> approval_status(t).awaiting
     frozenset({'max'})
+
+    ```
     """
     _checked(ticket, policy, actor, at)
     if not policy.needs_approval(ticket):

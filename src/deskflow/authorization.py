@@ -1,12 +1,13 @@
 """
 Who may do what to which ticket: the actions of the help desk and a default-deny policy.
 
-:class:`DefaultAuthorization` is a table, role by role and action by action, of the
-:class:`AccessRule` objects an actor and a ticket must pass; anything the table does not list is
-refused. A host passes its own table (or extends the default one with
-:meth:`DefaultAuthorization.with_rules`), subclasses it, or writes any object with an
-``authorize`` method. The acting identity is always a parameter from the host's
-authenticated context, never a field of a request payload.
+[`DefaultAuthorization`][deskflow.authorization.DefaultAuthorization] is a table, role by role
+and action by action, of the [`AccessRule`][deskflow.authorization.AccessRule] objects an actor
+and a ticket must pass; anything the table does not list is refused. A host passes its own table
+(or extends the default one with
+[`DefaultAuthorization.with_rules()`][deskflow.authorization.DefaultAuthorization.with_rules]),
+subclasses it, or writes any object with an ``authorize`` method. The acting identity is always
+a parameter from the host's authenticated context, never a field of a request payload.
 """
 
 from __future__ import annotations
@@ -36,11 +37,11 @@ __all__ = [
     "SERVICE_REQUESTS",
     "SETTLED",
     "WITHIN_TIER",
+    "AccessDecision",
     "AccessRule",
-    "Action",
     "AuthorizationPolicy",
-    "Decision",
     "DefaultAuthorization",
+    "Permission",
     "RuleTable",
     "action_for",
     "either",
@@ -49,7 +50,7 @@ __all__ = [
 ]
 
 
-class Action(enum.StrEnum):
+class Permission(enum.StrEnum):
     """
     The commands of the help desk, as authorization sees them.
     """
@@ -82,20 +83,23 @@ class Action(enum.StrEnum):
     WITHDRAW = "withdraw"
 
 
-def action_for(trigger: str) -> Action:
+def action_for(trigger: str) -> Permission:
     """
     The action that firing workflow ``trigger`` needs; fulfilling a request is resolving it.
 
+    ```pycon
     >>> action_for("fulfil")
-    <Action.RESOLVE: 'resolve'>
+    <Permission.RESOLVE: 'resolve'>
+
+    ```
     """
     if trigger == Trigger.FULFIL:
-        return Action.RESOLVE
-    return _checks.member("trigger", Action, trigger)
+        return Permission.RESOLVE
+    return _checks.member("trigger", Permission, trigger)
 
 
 @attrs.frozen
-class Decision:
+class AccessDecision:
     """
     Whether an actor may do an action, and the sentence that says why.
     """
@@ -109,15 +113,15 @@ class AuthorizationPolicy(Protocol):
     Decides whether ``actor`` may do ``action`` to ``ticket`` (None for opening a ticket).
     """
 
-    def authorize(self, actor: Actor, action: Action, ticket: Ticket | None) -> Decision:
+    def authorize(self, actor: Actor, action: Permission, ticket: Ticket | None) -> AccessDecision:
         """
         Allow or refuse, with a reason; never raise for a refusal.
         """
 
 
 def require(
-    policy: AuthorizationPolicy, actor: Actor, action: Action, ticket: Ticket | None
-) -> Decision:
+    policy: AuthorizationPolicy, actor: Actor, action: Permission, ticket: Ticket | None
+) -> AccessDecision:
     """
     Return the policy's decision if it allows the action; raise PermissionDenied otherwise.
     """
@@ -135,10 +139,13 @@ class AccessRule:
     ``scope`` names what the rule admits and completes the sentence "may only <act on> ...",
     so a refusal reads "requesters may only view their own tickets".
 
+    ```pycon
     >>> weekday = AccessRule("tickets logged on a weekday",
     ...                      lambda actor, ticket: ticket.created_at.weekday() < 5)
-    >>> DefaultAuthorization({"agent": {"view": weekday}}).rules_for(Role.AGENT, Action.VIEW)
+    >>> DefaultAuthorization({"agent": {"view": weekday}}).rules_for(Role.AGENT, Permission.VIEW)
     (AccessRule(scope='tickets logged on a weekday'),)
+
+    ```
     """
 
     scope: str
@@ -203,7 +210,7 @@ SETTLED: Final = in_states(_S.RESOLVED, _S.FULFILLED)
 #: Feedback is given on a solution: once the ticket is resolved, fulfilled or closed.
 FEEDBACK_DUE: Final = in_states(_S.RESOLVED, _S.FULFILLED, _S.CLOSED)
 
-_A = Action
+_A = Permission
 _WORK: Final = (IN_THEIR_GROUPS, WITHIN_TIER)
 #: What agents do to the tickets they work (supervisors do it across groups and tiers).
 _AGENT_ACTIONS: Final = (
@@ -211,7 +218,7 @@ _AGENT_ACTIONS: Final = (
     _A.HOLD, _A.RESUME, _A.ESCALATE, _A.RETURN_TO_FIRST_LINE, _A.RESOLVE, _A.CLOSE, _A.REOPEN,
     _A.CANCEL, _A.MERGE, _A.SPLIT, _A.LINK, _A.REQUEST_APPROVAL,
 )  # fmt: skip
-_REQUESTER: Final[dict[Action, tuple[AccessRule, ...]]] = {
+_REQUESTER: Final[dict[Permission, tuple[AccessRule, ...]]] = {
     _A.OPEN: (),
     _A.VIEW: (OWN,),
     _A.REPLY: (OWN,),
@@ -225,7 +232,7 @@ _REQUESTER: Final[dict[Action, tuple[AccessRule, ...]]] = {
 
 #: The default table: role -> action -> the rules that must all pass. Not listed: refused.
 #: An empty tuple allows the action on any ticket.
-DEFAULT_RULES: Final[Mapping[Role, Mapping[Action, tuple[AccessRule, ...]]]] = MappingProxyType(
+DEFAULT_RULES: Final[Mapping[Role, Mapping[Permission, tuple[AccessRule, ...]]]] = MappingProxyType(
     {
         Role.REQUESTER: MappingProxyType(_REQUESTER),
         Role.AGENT: MappingProxyType(
@@ -243,7 +250,7 @@ DEFAULT_RULES: Final[Mapping[Role, Mapping[Action, tuple[AccessRule, ...]]]] = M
                 _A.REJECT: (AWAITING_THEM,),
             }
         ),
-        Role.ADMIN: MappingProxyType(dict.fromkeys(Action, ())),
+        Role.ADMIN: MappingProxyType(dict.fromkeys(Permission, ())),
         # Time-based work: auto-close, escalation ticks and the notes they leave.
         Role.SYSTEM: MappingProxyType(
             # The system reads what it acts on: a command's result is the actor's view.
@@ -291,7 +298,7 @@ _VERB: Final = {
 }
 
 #: A table of rules: role -> action -> the rules that must all pass.
-RuleTable = Mapping[Role, Mapping[Action, tuple[AccessRule, ...]]]
+RuleTable = Mapping[Role, Mapping[Permission, tuple[AccessRule, ...]]]
 _Entry = AccessRule | Iterable[AccessRule] | None
 
 
@@ -307,8 +314,8 @@ def _rules(value: object, where: tuple[str, ...]) -> tuple[AccessRule, ...]:
 
 
 def _roles(
-    value: Mapping[Role | str, Mapping[Action | str, _Entry]],
-) -> Iterator[tuple[Role, Iterator[tuple[Action, _Entry]]]]:
+    value: Mapping[Role | str, Mapping[Permission | str, _Entry]],
+) -> Iterator[tuple[Role, Iterator[tuple[Permission, _Entry]]]]:
     """
     Walk a role -> action -> rules mapping, checking the names; ConfigError names the bad one.
     """
@@ -328,19 +335,21 @@ def _roles(
         yield role, _actions(role, actions)
 
 
-def _actions(role: Role, actions: Mapping[Action | str, _Entry]) -> Iterator[tuple[Action, _Entry]]:
+def _actions(
+    role: Role, actions: Mapping[Permission | str, _Entry]
+) -> Iterator[tuple[Permission, _Entry]]:
     for action_name, rules in actions.items():
         try:
-            action = _checks.member("action", Action, action_name)
+            action = _checks.member("action", Permission, action_name)
         except InvalidInput as error:
             raise ConfigError(str(error), path=("rules", role)) from None
         yield action, rules
 
 
 def _table(
-    value: Mapping[Role | str, Mapping[Action | str, AccessRule | Iterable[AccessRule]]],
+    value: Mapping[Role | str, Mapping[Permission | str, AccessRule | Iterable[AccessRule]]],
 ) -> RuleTable:
-    table: dict[Role, Mapping[Action, tuple[AccessRule, ...]]] = {}
+    table: dict[Role, Mapping[Permission, tuple[AccessRule, ...]]] = {}
     for role, actions in _roles(value):
         table[role] = MappingProxyType(
             {action: _rules(rules, ("rules", role, action)) for action, rules in actions}
@@ -356,20 +365,25 @@ def _check_callable(_instance: object, attribute: attrs.Attribute[Any], value: o
 @attrs.frozen
 class DefaultAuthorization:
     """
-    Default-deny authorization from a table of rules, :data:`DEFAULT_RULES` unless given.
+    Default-deny authorization from a table of rules,
+    [`DEFAULT_RULES`][deskflow.authorization.DEFAULT_RULES] unless given.
 
     Whatever the table says, nobody approves a request they raised or benefit from
-    (``beneficiary`` finds who benefits; see :func:`deskflow.approval.beneficiary_of`).
+    (``beneficiary`` finds who benefits; see
+    [`deskflow.approval.beneficiary_of()`][deskflow.approval.beneficiary_of]).
 
+    ```pycon
     >>> from datetime import datetime, timezone
     >>> from deskflow import INCIDENT, Actor, Role
     >>> t = INCIDENT.open("T-1", title="VPN down", requester="ann",
     ...                   at=datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
     >>> policy = DefaultAuthorization()
-    >>> policy.authorize(Actor("bob", Role.REQUESTER), Action.VIEW, t).reason
+    >>> policy.authorize(Actor("bob", Role.REQUESTER), Permission.VIEW, t).reason
     'requesters may only view their own tickets'
-    >>> policy.authorize(Actor("ann", Role.REQUESTER), Action.RESOLVE, t).reason
+    >>> policy.authorize(Actor("ann", Role.REQUESTER), Permission.RESOLVE, t).reason
     'requesters may not resolve tickets'
+
+    ```
     """
 
     rules: RuleTable = attrs.field(default=DEFAULT_RULES, converter=_table)
@@ -380,17 +394,20 @@ class DefaultAuthorization:
     def with_rules(
         self,
         changes: Mapping[
-            Role | str, Mapping[Action | str, AccessRule | Iterable[AccessRule] | None]
+            Role | str, Mapping[Permission | str, AccessRule | Iterable[AccessRule] | None]
         ],
     ) -> DefaultAuthorization:
         """
         A copy with the actions of ``changes`` replaced role by role; None removes one.
 
+        ```pycon
         >>> policy = DefaultAuthorization().with_rules({"agent": {"override_priority": ()}})
-        >>> Action.OVERRIDE_PRIORITY in policy.rules[Role.AGENT]
+        >>> Permission.OVERRIDE_PRIORITY in policy.rules[Role.AGENT]
         True
+
+        ```
         """
-        merged: dict[Role | str, dict[Action | str, AccessRule | Iterable[AccessRule]]] = {
+        merged: dict[Role | str, dict[Permission | str, AccessRule | Iterable[AccessRule]]] = {
             role: dict(row.items()) for role, row in self.rules.items()
         }
         for role, actions in _roles(changes):
@@ -401,40 +418,42 @@ class DefaultAuthorization:
                     row[action] = rules
         return attrs.evolve(self, rules=merged)
 
-    def rules_for(self, role: Role, action: Action) -> tuple[AccessRule, ...] | None:
+    def rules_for(self, role: Role, action: Permission) -> tuple[AccessRule, ...] | None:
         """
         The rules ``role`` must pass to do ``action``, or None if the table refuses it.
         """
         return self.rules.get(role, {}).get(action)
 
-    def authorize(self, actor: Actor, action: Action | str, ticket: Ticket | None) -> Decision:
+    def authorize(
+        self, actor: Actor, action: Permission | str, ticket: Ticket | None
+    ) -> AccessDecision:
         """
         Allow ``action`` if the table lists it for the actor's role and every rule passes.
         """
         if not isinstance(actor, Actor):
             raise InvalidInput(f"actor must be an Actor, got {type(actor).__name__}")
-        action = _checks.member("action", Action, action)
+        action = _checks.member("action", Permission, action)
         if ticket is not None and not isinstance(ticket, Ticket):
             raise InvalidInput(f"ticket must be a Ticket or None, got {type(ticket).__name__}")
         plural, verb = _PLURAL[actor.role], _VERB[action]
         rules = self.rules_for(actor.role, action)
         if rules is None:
-            return Decision(False, f"{plural} may not {verb.format('tickets')}")
+            return AccessDecision(False, f"{plural} may not {verb.format('tickets')}")
         if ticket is None:
-            if action is Action.OPEN:
-                return Decision(True, f"{plural} may {verb.format('tickets')}")
-            return Decision(False, f"{action} needs a ticket")
-        if action is Action.APPROVE:
+            if action is Permission.OPEN:
+                return AccessDecision(True, f"{plural} may {verb.format('tickets')}")
+            return AccessDecision(False, f"{action} needs a ticket")
+        if action is Permission.APPROVE:
             refusal = self._self_approval(actor, ticket)
             if refusal is not None:
-                return Decision(False, refusal)
+                return AccessDecision(False, refusal)
         for rule in rules:
             if not rule.test(actor, ticket):
-                return Decision(False, f"{plural} may only {verb.format(rule.scope)}")
+                return AccessDecision(False, f"{plural} may only {verb.format(rule.scope)}")
         if not rules:
-            return Decision(True, f"{plural} may {verb.format('any ticket')}")
+            return AccessDecision(True, f"{plural} may {verb.format('any ticket')}")
         limits = "".join(f", limited to {rule.scope}" for rule in rules[1:])
-        return Decision(True, f"{plural} may {verb.format(rules[0].scope)}{limits}")
+        return AccessDecision(True, f"{plural} may {verb.format(rules[0].scope)}{limits}")
 
     def _self_approval(self, actor: Actor, ticket: Ticket) -> str | None:
         # Enforced outside the table so that no host table can allow it by accident.
@@ -444,12 +463,12 @@ class DefaultAuthorization:
             return "nobody may approve a request they benefit from"
         return None
 
-    def describe(self) -> Iterator[tuple[Role, Action, str]]:
+    def describe(self) -> Iterator[tuple[Role, Permission, str]]:
         """
         The table as (role, action, who/what it admits) rows, for docs and reviews.
         """
         for role in Role:
             row = self.rules.get(role, {})
-            for action in Action:
+            for action in Permission:
                 if action in row:
                     yield role, action, " & ".join(r.scope for r in row[action]) or "no condition"

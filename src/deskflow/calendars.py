@@ -124,6 +124,7 @@ class BusinessCalendar:
     lasts 7 or 9 hours. Open intervals are compiled lazily, one UTC year at a time, into
     sorted instants with running totals: ``add`` and ``elapsed`` are binary searches.
 
+    ```pycon
     >>> from datetime import datetime, timedelta
     >>> from zoneinfo import ZoneInfo
     >>> weekdays = ("mon", "tue", "wed", "thu", "fri")
@@ -131,6 +132,8 @@ class BusinessCalendar:
     >>> friday = datetime(2026, 3, 27, 16, 0, tzinfo=ZoneInfo("Europe/London"))
     >>> print(cal.add(friday, timedelta(hours=2)))  # Monday, after the clocks went forward
     2026-03-30 10:00:00+01:00
+
+    ```
     """
 
     timezone: str
@@ -150,7 +153,8 @@ class BusinessCalendar:
         name: str = "",
     ) -> None:
         """
-        Define a calendar; raise :class:`ConfigError` if the definition is invalid.
+        Define a calendar; raise [`ConfigError`][deskflow.exceptions.ConfigError] if the
+        definition is invalid.
 
         Overlapping intervals of one day are merged. On a date that is both a holiday and an
         override, the override wins (a special opening on a holiday).

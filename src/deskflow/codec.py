@@ -10,10 +10,12 @@ field; decoding it gives back an equal event (``event_from_dict(event_to_dict(e)
   the wall time, the offset and the zone all come back;
 - durations as ISO 8601 (``P0DT5400S``); enum members by value; tuples as lists.
 
-Fields are walked from the classes' own type annotations, so a host's own events are stored
-by registering them once with :func:`register_event`. Unknown type names and malformed data
-raise :class:`~deskflow.exceptions.InvalidInput` saying what is wrong and where.
+Fields are walked from the classes' own type annotations, so a host's own events are stored by
+registering them once with [`register_event()`][deskflow.codec.register_event]. Unknown type
+names and malformed data raise [`InvalidInput`][deskflow.exceptions.InvalidInput] saying what is
+wrong and where.
 
+```pycon
 >>> from datetime import datetime, timezone
 >>> from deskflow.events import CommentAdded
 >>> note = CommentAdded(at=datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc), actor="lee",
@@ -23,6 +25,8 @@ raise :class:`~deskflow.exceptions.InvalidInput` saying what is wrong and where.
 ('CommentAdded', '2026-03-02T09:00:00+00:00', 'public')
 >>> event_from_dict(data) == note
 True
+
+```
 """
 
 from __future__ import annotations
@@ -388,10 +392,11 @@ def register_event(cls: type[E], name: str | None = None) -> type[E]:
     """
     Make the codec store events of ``cls`` under ``name`` (by default the class name).
 
-    Use it (also as a decorator) for a host's own :class:`~deskflow.events.Event`
+    Use it (also as a decorator) for a host's own [`Event`][deskflow.events.Event]
     subclasses; their fields must be attrs fields of the types the codec writes. Registering
     a class again under its name is harmless; a name already taken raises InvalidInput.
 
+    ```pycon
     >>> import attrs
     >>> @register_event
     ... @attrs.frozen(kw_only=True)
@@ -401,6 +406,8 @@ def register_event(cls: type[E], name: str | None = None) -> type[E]:
     >>> call = CallLogged(at=datetime(2026, 3, 2, 9, tzinfo=timezone.utc), actor="lee", minutes=4)
     >>> event_to_dict(call)
     {'type': 'CallLogged', 'at': '2026-03-02T09:00:00+00:00', 'actor': 'lee', 'minutes': 4}
+
+    ```
     """
     if not (isinstance(cls, type) and issubclass(cls, Event) and _is_attrs_class(cls)):
         raise InvalidInput(f"only attrs subclasses of deskflow's Event can be registered: {cls!r}")
@@ -427,8 +434,11 @@ def event_types() -> dict[str, type[Event]]:
     """
     Return the registered event classes by type name (a copy).
 
+    ```pycon
     >>> event_types()["StateChanged"]
     <class 'deskflow.events.StateChanged'>
+
+    ```
     """
     with _lock:
         return {name: shape.cls for name, shape in _by_name.items()}
@@ -451,7 +461,8 @@ def event_to_dict(event: Event) -> dict[str, object]:
 
 def event_from_dict(data: Mapping[str, object]) -> Event:
     """
-    Return the event ``data`` describes (as :func:`event_to_dict` wrote it).
+    Return the event ``data`` describes (as [`event_to_dict()`][deskflow.codec.event_to_dict]
+    wrote it).
     """
     data = _mapping(data, "an event")
     name = data.get(_TYPE_KEY)
@@ -478,7 +489,8 @@ def history_to_json(history: Iterable[Event]) -> str:
 
 def history_from_json(text: str) -> tuple[Event, ...]:
     """
-    Return the events of a JSON array written by :func:`history_to_json`.
+    Return the events of a JSON array written by
+    [`history_to_json()`][deskflow.codec.history_to_json].
     """
     if not isinstance(text, str):
         raise InvalidInput(f"a history must be JSON text, got {type(text).__name__}")
@@ -513,7 +525,8 @@ def notification_to_dict(notification: Notification) -> dict[str, object]:
 
 def notification_from_dict(data: Mapping[str, object]) -> Notification:
     """
-    Return the notification ``data`` describes (as :func:`notification_to_dict` wrote it).
+    Return the notification ``data`` describes (as
+    [`notification_to_dict()`][deskflow.codec.notification_to_dict] wrote it).
     """
     notification: Notification = _NOTIFICATION.decode(
         _mapping(data, "a notification"), "Notification"

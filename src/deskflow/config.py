@@ -1,11 +1,12 @@
 """
-Build a :class:`~deskflow.desk.Desk` from configuration: a TOML or JSON file, or a mapping.
+Build a [`Desk`][deskflow.desk.Desk] from configuration: a TOML or JSON file, or a mapping.
 
 pydantic validates the untrusted input at this edge; every problem becomes a
-:class:`~deskflow.exceptions.ConfigError` whose ``path`` names the bad field. Policies are
-named and built through :mod:`deskflow.plugins`, so a config file can name a host's own
-plug-ins too.
+[`ConfigError`][deskflow.exceptions.ConfigError] whose ``path`` names the bad field. Policies
+are named and built through [`deskflow.plugins`][deskflow.plugins], so a config file can name a
+host's own plug-ins too.
 
+```pycon
 >>> desk = load_desk({
 ...     "calendars": {"office": {"timezone": "Europe/London",
 ...                              "weekly": {"mon-fri": ["09:00-17:00"]}}},
@@ -18,6 +19,8 @@ plug-ins too.
 Traceback (most recent call last):
 ...
 deskflow.exceptions.ConfigError: sla.incident.calendar: unknown calendar 'nowhere'; known: default
+
+```
 """
 
 from __future__ import annotations
@@ -59,8 +62,11 @@ def parse_duration(value: object) -> timedelta:
     A duration from config: ``"4h"``, ``"1h30m"``, ``"2d"``, ISO 8601 (``"PT4H"``) or
     seconds.
 
+    ```pycon
     >>> parse_duration("1h30m")
     datetime.timedelta(seconds=5400)
+
+    ```
     """
     if isinstance(value, timedelta):
         return value
@@ -375,7 +381,7 @@ def _policy(
 
 def load_desk(source: object) -> Desk:
     """
-    Build a :class:`~deskflow.desk.Desk` from a ``.toml``/``.json`` path or a mapping.
+    Build a [`Desk`][deskflow.desk.Desk] from a ``.toml``/``.json`` path or a mapping.
     """
     config = _validated(_read(source))
     calendars = {name: _calendar(name, spec) for name, spec in config.calendars.items()}

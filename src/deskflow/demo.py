@@ -8,7 +8,7 @@ resolves it; the requester closes it with feedback. A service request needing ap
 requester, an approver himself, tries to approve it and is refused; another approver
 approves; it is fulfilled and closed. A scheduler ticks every 15 virtual minutes.
 
-:func:`run` returns what happened; ``python -m deskflow demo`` prints it.
+[`run()`][deskflow.demo.run] returns what happened; ``python -m deskflow demo`` prints it.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 A desk's policies in one value: its workflows, priority, SLA, escalation, routing,
 authorization and approval policies, and the auto-close rule.
 
-:class:`Desk` is what :class:`~deskflow.service.HelpDesk` decides with. Build one in code, or
-from a configuration file with :func:`deskflow.config.load_desk`.
+[`Desk`][deskflow.desk.Desk] is what [`HelpDesk`][deskflow.service.HelpDesk] decides with. Build
+one in code, or from a configuration file with
+[`deskflow.config.load_desk()`][deskflow.config.load_desk].
 """
 
 from __future__ import annotations
@@ -83,11 +84,14 @@ class Desk:
     incidents); ``auto_close_after`` is the business time (on the ticket's SLA calendar) after
     which a resolved ticket closes itself, or None to never auto-close.
 
+    ```pycon
     >>> desk = Desk()
     >>> sorted(desk.workflows)
     [<TicketKind.INCIDENT: 'incident'>, <TicketKind.SERVICE_REQUEST: 'service_request'>]
     >>> desk.auto_close_after
     datetime.timedelta(days=1)
+
+    ```
     """
 
     workflows: Mapping[TicketKind, Workflow] = attrs.field(

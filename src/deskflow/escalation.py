@@ -1,19 +1,26 @@
 """
 Escalation: what happens to a ticket as its SLA clocks run and nobody acts.
 
-An :class:`EscalationPolicy` reads a ticket and its :class:`~deskflow.sla.SlaReport` and
-returns :data:`Action` values — :class:`Notify`, :class:`SetTier`, :class:`Reassign`,
-:class:`RaisePriority`, :class:`Fire` — that the host carries out. Every action carries a
-dedup key built from (ticket, policy, metric, cycle, threshold or level); the host records
-what it carried out with :func:`record_fired` in the same save, and no policy ever returns
-an action whose key is recorded. So evaluating again, at any later instant, in any process,
-never repeats an action, while a reopened ticket (a new cycle) starts fresh.
+An [`EscalationPolicy`][deskflow.escalation.EscalationPolicy] reads a ticket and its
+[`SlaReport`][deskflow.sla.SlaReport] and returns
+[`EscalationAction`][deskflow.escalation.EscalationAction] values —
+[`Notify`][deskflow.escalation.Notify], [`SetTier`][deskflow.escalation.SetTier],
+[`Reassign`][deskflow.escalation.Reassign],
+[`RaisePriority`][deskflow.escalation.RaisePriority], [`Fire`][deskflow.escalation.Fire] — that
+the host carries out. Every action carries a dedup key built from (ticket, policy, metric,
+cycle, threshold or level); the host records what it carried out with
+[`record_fired()`][deskflow.escalation.record_fired] in the same save, and no policy ever
+returns an action whose key is recorded. So evaluating again, at any later instant, in any
+process, never repeats an action, while a reopened ticket (a new cycle) starts fresh.
 
 The built-in policies follow the products desks run, one module per kind of escalation:
-ServiceNow's SLA notifications and ITIL hierarchical notices in :mod:`deskflow.policies.notices`,
-ITIL functional escalation from tier to tier in :mod:`deskflow.policies.tiers`, the PagerDuty-style
-ladder in :mod:`deskflow.policies.ladders`; :class:`CompositePolicy` runs several as one.
+ServiceNow's SLA notifications and ITIL hierarchical notices in
+[`deskflow.policies.notices`][deskflow.policies.notices], ITIL functional escalation from tier
+to tier in [`deskflow.policies.tiers`][deskflow.policies.tiers], the PagerDuty-style ladder in
+[`deskflow.policies.ladders`][deskflow.policies.ladders];
+[`CompositePolicy`][deskflow.escalation.CompositePolicy] runs several as one.
 
+```pycon
 >>> from datetime import datetime, timezone
 >>> from deskflow import INCIDENT
 >>> opened = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -25,6 +32,8 @@ ladder in :mod:`deskflow.policies.ladders`; :class:`CompositePolicy` runs severa
 'escalation action notify kim (page): P1 opened [INC-1|on-call|ladder|c1|level1-loop0]'
 >>> page.dedup_key in fired_keys(ticket)
 True
+
+```
 """
 
 from __future__ import annotations
@@ -48,8 +57,8 @@ from deskflow.ticket import Ticket, check_tier
 from deskflow.workflows import INCIDENT
 
 __all__ = [
-    "Action",
     "CompositePolicy",
+    "EscalationAction",
     "EscalationPolicy",
     "Fire",
     "Notify",
@@ -213,7 +222,7 @@ class Fire(_Action):
 
 
 #: What an escalation policy asks the host to do.
-Action: TypeAlias = Notify | SetTier | Reassign | RaisePriority | Fire
+EscalationAction: TypeAlias = Notify | SetTier | Reassign | RaisePriority | Fire
 _ACTION_TYPES: Final = (Notify, SetTier, Reassign, RaisePriority, Fire)
 
 
@@ -222,7 +231,7 @@ class EscalationPolicy(Protocol):
     Decides what to do about a ticket as its clocks run.
     """
 
-    def evaluate(self, ticket: Ticket, sla: SlaReport, now: datetime) -> list[Action]:
+    def evaluate(self, ticket: Ticket, sla: SlaReport, now: datetime) -> list[EscalationAction]:
         """
         The actions due at ``now`` whose dedup keys are not recorded on ``ticket`` yet.
         """
@@ -230,7 +239,7 @@ class EscalationPolicy(Protocol):
 
     def next_check_at(self, ticket: Ticket, sla: SlaReport, now: datetime) -> datetime | None:
         """
-        When :meth:`evaluate` may next return something new (``now`` if it does already),
+        When `evaluate()` may next return something new (``now`` if it does already),
         or None if nothing is scheduled unless the ticket changes.
         """
         ...
@@ -243,8 +252,11 @@ def action_key(ticket_id: str, policy: str, subject: str, cycle: int, mark: str)
     """
     The dedup key of an action: ticket, policy, metric (or subject), cycle, threshold/level.
 
+    ```pycon
     >>> action_key("INC-1", "sla-notices", "resolution", 1, "75%")
     'INC-1|sla-notices|resolution|c1|75%'
+
+    ```
     """
     return f"{ticket_id}|{policy}|{subject}|c{cycle}|{mark}"
 
@@ -263,13 +275,17 @@ def fired_keys(ticket: Ticket) -> frozenset[str]:
 
 
 def record_fired(
-    ticket: Ticket, actions: Iterable[Action], *, at: datetime, actor: str | Actor = "system"
+    ticket: Ticket,
+    actions: Iterable[EscalationAction],
+    *,
+    at: datetime,
+    actor: str | Actor = "system",
 ) -> Ticket:
     """
-    Return ``ticket`` with one :class:`~deskflow.events.ActionFired` per action appended.
+    Return ``ticket`` with one [`ActionFired`][deskflow.events.ActionFired] per action appended.
 
     Call it in the same save that carries the actions out (which may record events of its
-    own with the same keys, such as :class:`~deskflow.events.Escalated`). A key that already
+    own with the same keys, such as [`Escalated`][deskflow.events.Escalated]). A key that already
     has its ``ActionFired``, or is repeated in ``actions``, is recorded once only.
     """
     if not isinstance(ticket, Ticket):
@@ -326,7 +342,7 @@ def current_cycle(ticket: Ticket, workflow: Workflow = INCIDENT) -> WorkCycle:
 
 def check_evaluation(ticket: Ticket, sla: SlaReport, now: datetime) -> None:
     """
-    Raise :class:`~deskflow.exceptions.InvalidInput` unless the arguments of an evaluation
+    Raise [`InvalidInput`][deskflow.exceptions.InvalidInput] unless the arguments of an evaluation
     fit together: a ticket, its own SLA report, and an aware ``now`` not before its last change.
     """
     if not isinstance(ticket, Ticket):
@@ -370,7 +386,7 @@ class WatchesThresholds(Protocol):
 
 def check_thresholds(policy: WatchesThresholds, sla: SlaPolicy) -> None:
     """
-    Raise :class:`~deskflow.exceptions.ConfigError` if ``policy`` watches a metric or a
+    Raise [`ConfigError`][deskflow.exceptions.ConfigError] if ``policy`` watches a metric or a
     threshold that ``sla`` does not report, so the policy could never act on it.
     """
     if not isinstance(sla, SlaPolicy):
@@ -413,6 +429,7 @@ class CompositePolicy:
     """
     Several policies run as one: their actions merged (a key once), the soonest next check.
 
+    ```pycon
     >>> class Quiet:
     ...     def evaluate(self, ticket, sla, now):
     ...         return []
@@ -420,16 +437,18 @@ class CompositePolicy:
     ...         return None
     >>> len(CompositePolicy([Quiet(), Quiet()]).policies)
     2
+
+    ```
     """
 
     policies: tuple[EscalationPolicy, ...] = attrs.field(converter=_policies)
 
-    def evaluate(self, ticket: Ticket, sla: SlaReport, now: datetime) -> list[Action]:
+    def evaluate(self, ticket: Ticket, sla: SlaReport, now: datetime) -> list[EscalationAction]:
         """
         Every policy's actions, in order; a key two policies share is kept once.
         """
         check_evaluation(ticket, sla, now)
-        out: list[Action] = []
+        out: list[EscalationAction] = []
         keys: set[str] = set()
         for policy in self.policies:
             for action in policy.evaluate(ticket, sla, now):

@@ -1,10 +1,10 @@
 """
 The events that make up a ticket's history: its audit trail.
 
-Events are frozen. Each knows how to apply itself to a ticket (:meth:`Event.apply_to`), so
-``Ticket.replay(history)`` is a plain fold and a host can define events of its own by
-subclassing :class:`Event`. ``internal`` events are staff-only: they never reach a
-requester through any read path.
+Events are frozen. Each knows how to apply itself to a ticket
+([`Event.apply_to()`][deskflow.events.Event.apply_to]), so ``Ticket.replay(history)`` is a plain
+fold and a host can define events of its own by subclassing [`Event`][deskflow.events.Event].
+``internal`` events are staff-only: they never reach a requester through any read path.
 """
 
 from __future__ import annotations
@@ -381,7 +381,8 @@ class Escalated(Event):
     """
     A hierarchical escalation: a supervisor or manager was told about the ticket.
 
-    (A functional escalation to another tier is a :class:`StateChanged` with a ``tier``.)
+    (A functional escalation to another tier is a [`StateChanged`][deskflow.events.StateChanged]
+    with a ``tier``.)
     """
 
     notified: tuple[str, ...]
@@ -519,8 +520,8 @@ class Acknowledged(Event):
     """
     Someone paged by the ladder took the ticket on: paging stops for this cycle.
 
-    Recorded by :meth:`HelpDesk.acknowledge <deskflow.service.HelpDesk.acknowledge>` when the person
-    acknowledges; it stops a :class:`~deskflow.policies.ladders.LadderPolicy` for the cycle.
+    Recorded by `HelpDesk.acknowledge()` when the person
+    acknowledges; it stops a [`LadderPolicy`][deskflow.policies.ladders.LadderPolicy] for the cycle.
     """
 
     internal = True

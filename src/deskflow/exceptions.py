@@ -1,9 +1,9 @@
 """
 The errors deskflow raises.
 
-Every error derives from :class:`DeskflowError` *and* from the builtin exception it
-resembles, so ``except ValueError`` in a host keeps working while ``except DeskflowError``
-catches everything deskflow says.
+Every error derives from [`DeskflowError`][deskflow.exceptions.DeskflowError] *and* from the
+builtin exception it resembles, so ``except ValueError`` in a host keeps working while ``except
+DeskflowError`` catches everything deskflow says.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """
 Guards: the rules a transition must pass before it fires.
 
-A guard is any callable taking an :class:`Attempt` and returning None (allowed) or the
-reason it refuses. The built-ins cover the rules help desks expect; a custom workflow
-passes its own.
+A guard is any callable taking an [`Attempt`][deskflow.guards.Attempt] and returning None
+(allowed) or the reason it refuses. The built-ins cover the rules help desks expect; a custom
+workflow passes its own.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """
 Notifications: the messages a help desk sends about its tickets.
 
-A :class:`Notification` is written to the repository's outbox in the same save as the state
-change that caused it, then handed to a :class:`~deskflow.ports.Notifier` after the save. Its
-``dedup_key`` names it: delivery is at least once, and queuing the same key again is a no-op,
-so retries and repeated evaluations never notify twice.
+A [`Notification`][deskflow.notifications.Notification] is written to the repository's outbox in
+the same save as the state change that caused it, then handed to a
+[`Notifier`][deskflow.ports.Notifier] after the save. Its ``dedup_key`` names it: delivery is at
+least once, and queuing the same key again is a no-op, so retries and repeated evaluations never
+notify twice.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ class Notification:
     are its rendered text for ``audience``; ``data`` holds extra (name, value) pairs a
     channel may use, kept sorted by name. Repeated recipients are dropped.
 
+    ```pycon
     >>> from datetime import datetime, timezone
     >>> n = Notification(
     ...     dedup_key="T-1:resolved:5", ticket_id="T-1", recipients=["ann"],
@@ -95,6 +97,8 @@ class Notification:
     ... )
     >>> n.recipients, n.audience, n.data
     (('ann',), <Audience.REQUESTER: 'requester'>, (('url', 'https://desk.example/T-1'),))
+
+    ```
     """
 
     dedup_key: str = attrs.field(validator=required_text_field)

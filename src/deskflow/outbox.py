@@ -111,7 +111,7 @@ def queue_notifications(
     Decide the notifications for the events ``after`` has beyond ``before`` (all of them
     for a new ticket, ``before=None``).
 
-    Returns the ticket with one :class:`~deskflow.events.NotificationQueued` event per
+    Returns the ticket with one [`NotificationQueued`][deskflow.events.NotificationQueued] event per
     notification (the audit trail of who was told what) and the notifications, for the
     repository's outbox in the same save.
     """

@@ -1,14 +1,17 @@
 """
 Plug-ins: find a policy by name, so that configuration files can name it.
 
-Each kind of policy has an entry-point group: ``deskflow.priority``,
-``deskflow.escalation`` and ``deskflow.routing``. :func:`load_policy` looks a name up
-among policies registered in-process with :func:`register`, then the built-ins, then the
-installed entry points, and builds it with the options given. Nothing is imported or
-loaded until a name is asked for: importing deskflow never loads a plug-in.
+Each kind of policy has an entry-point group: ``deskflow.priority``, ``deskflow.escalation`` and
+``deskflow.routing``. [`load_policy()`][deskflow.plugins.load_policy] looks a name up among
+policies registered in-process with [`register()`][deskflow.plugins.register], then the
+built-ins, then the installed entry points, and builds it with the options given. Nothing is
+imported or loaded until a name is asked for: importing deskflow never loads a plug-in.
 
+```pycon
 >>> load_policy("deskflow.priority", "itil").priority("high", "medium")
 <Priority.P2: 'P2'>
+
+```
 """
 
 from __future__ import annotations
@@ -106,7 +109,7 @@ def _check_group(group: object) -> str:
 def register(group: str, name: str, factory: object, *, replace: bool = False) -> None:
     """
     Register ``factory`` under ``name``: a class or function building a policy from the
-    options of :func:`load_policy`, or a ready policy object.
+    options of [`load_policy()`][deskflow.plugins.load_policy], or a ready policy object.
 
     For hosts and tests without packaging; a name already taken needs ``replace=True``.
     """
@@ -122,14 +125,16 @@ def register(group: str, name: str, factory: object, *, replace: bool = False) -
 
 def unregister(group: str, name: str) -> None:
     """
-    Forget a policy registered with :func:`register` (a no-op if there is none).
+    Forget a policy registered with [`register()`][deskflow.plugins.register] (a no-op if there
+    is none).
     """
     _registered[_check_group(group)].pop(name, None)
 
 
 def policy_names(group: str) -> tuple[str, ...]:
     """
-    Every name :func:`load_policy` knows in ``group``, sorted; plug-ins are not loaded.
+    Every name [`load_policy()`][deskflow.plugins.load_policy] knows in ``group``, sorted;
+    plug-ins are not loaded.
     """
     _check_group(group)
     installed = {ep.name for ep in entry_points(group=group)}
@@ -142,7 +147,7 @@ def load_policy(group: str, name: str, /, **options: Any) -> object:
     ``group`` and ``name``: the first two arguments are positional only).
 
     An unknown name, a plug-in that fails to import or to build, or an object that is not
-    a policy of the group's kind is a :class:`~deskflow.exceptions.ConfigError` naming the
+    a policy of the group's kind is a [`ConfigError`][deskflow.exceptions.ConfigError] naming the
     group and the name and listing the known names.
     """
     _check_group(group)

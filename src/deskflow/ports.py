@@ -1,19 +1,22 @@
 """
-The ports: what deskflow needs from the world, as small :class:`typing.Protocol` classes.
+The ports: what deskflow needs from the world, as small `typing.Protocol` classes.
 
-A host application implements them over its own storage and channels (deskflow ships
-in-memory adapters in :mod:`deskflow.adapters.memory`) and proves its adapters with the
-shared contract suites in :mod:`deskflow.testing.contracts`. Every method has a one-line
-contract; the contract suites pin the details.
+A host application implements them over its own storage and channels (deskflow ships in-memory
+adapters in [`deskflow.adapters.memory`][deskflow.adapters.memory]) and proves its adapters with
+the shared contract suites in [`deskflow.testing.contracts`][deskflow.testing.contracts]. Every
+method has a one-line contract; the contract suites pin the details.
 
-All datetimes are timezone-aware; a naive one is :class:`~deskflow.exceptions.InvalidInput`.
+All datetimes are timezone-aware; a naive one is [`InvalidInput`][deskflow.exceptions.InvalidInput].
 The protocols are runtime-checkable, so a host can check that its object has the methods:
 
+```pycon
 >>> from deskflow.adapters import InMemoryTicketRepository, SystemClock
 >>> isinstance(InMemoryTicketRepository(), TicketRepository), isinstance(SystemClock(), Clock)
 (True, True)
 >>> isinstance(object(), Clock)
 False
+
+```
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ class TicketRepository(Protocol):
 
     Saves use optimistic concurrency: ``expected_version`` is the version the ticket had when
     it was loaded, and a save that lost a race raises
-    :class:`~deskflow.exceptions.ConcurrencyError` and writes nothing. A ticket, its
+    [`ConcurrencyError`][deskflow.exceptions.ConcurrencyError] and writes nothing. A ticket, its
     ``next_check_at`` and its outbox items are written together, atomically. The outbox
     holds each ``dedup_key`` once: an item whose key was queued before (delivered or not) is
     ignored, so re-queuing is harmless. Query lists are ordered oldest first (by
@@ -161,8 +164,11 @@ class Article:
     """
     A knowledge article: a known solution an agent (or a requester) can apply.
 
+    ```pycon
     >>> Article("KB-7", "Reset a VPN token", "Open the portal, then ...", ["vpn", "token"]).tags
     ('vpn', 'token')
+
+    ```
     """
 
     id: str = attrs.field(validator=required_text_field)

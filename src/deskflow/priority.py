@@ -1,12 +1,13 @@
 """
 Priority: impact, urgency and the policies that turn them into a priority.
 
-A :class:`PriorityPolicy` reads :class:`PriorityFacts` and returns a
-:class:`PriorityDecision` that names the rule which decided and explains it in one line,
-so the audit trail can say *why* a ticket is P2. The built-ins follow the products desks
-run: the ITIL 3x3 matrix as ServiceNow ships it, a 5x5 matrix in the style of GLPI, custom
-matrices from configuration (validated: complete and monotone), weighted scores, one policy
-per service, a VIP floor and rule chains.
+A [`PriorityPolicy`][deskflow.priority.PriorityPolicy] reads
+[`PriorityFacts`][deskflow.priority.PriorityFacts] and returns a
+[`PriorityDecision`][deskflow.priority.PriorityDecision] that names the rule which decided and
+explains it in one line, so the audit trail can say *why* a ticket is P2. The built-ins follow
+the products desks run: the ITIL 3x3 matrix as ServiceNow ships it, a 5x5 matrix in the style of
+GLPI, custom matrices from configuration (validated: complete and monotone), weighted scores,
+one policy per service, a VIP floor and rule chains.
 """
 
 from __future__ import annotations
@@ -35,11 +36,14 @@ __all__ = [
 ]
 
 
-#: The ITIL scale of :class:`Impact` and :class:`Urgency`, most severe first.
+#: The ITIL scale of [`Impact`][deskflow.enums.Impact] and
+#: [`Urgency`][deskflow.enums.Urgency], most severe first.
 THREE_LEVELS: Final = ("high", "medium", "low")
-#: The scale of :meth:`PriorityMatrix.five_by_five`, most severe first. GLPI numbers these
+#: The scale of [`PriorityMatrix.five_by_five()`][deskflow.priority.PriorityMatrix.five_by_five],
+#: most severe first. GLPI numbers these
 #: 5 (very high) down to 1 (very low); names avoid asking which end "1" is. The ITIL levels
-#: are its middle three, so a ticket's :class:`Impact` and :class:`Urgency` fit it as well.
+#: are its middle three, so a ticket's [`Impact`][deskflow.enums.Impact] and
+#: [`Urgency`][deskflow.enums.Urgency] fit it as well.
 FIVE_LEVELS: Final = ("very_high", "high", "medium", "low", "very_low")
 
 
@@ -60,12 +64,16 @@ class PriorityFacts:
     """
     What a priority policy may look at.
 
-    ``impact`` and ``urgency`` are level names: :class:`Impact` and :class:`Urgency`
-    members, or names of a wider scale such as :data:`FIVE_LEVELS`.
+    ``impact`` and ``urgency`` are level names: [`Impact`][deskflow.enums.Impact] and
+    [`Urgency`][deskflow.enums.Urgency] members, or names of a wider scale such as
+    [`FIVE_LEVELS`][deskflow.priority.FIVE_LEVELS].
 
+    ```pycon
     >>> from deskflow.enums import Impact, Urgency
     >>> PriorityFacts(Impact.HIGH, "low", service="email").urgency
     'low'
+
+    ```
     """
 
     impact: str = attrs.field(converter=_level)
@@ -143,12 +151,15 @@ class PriorityMatrix:
     urgency ``levels[u]``, levels most severe first. Validated when built: square, complete
     and monotone (raising impact or urgency never lowers the priority).
 
+    ```pycon
     >>> from deskflow.enums import Impact, Urgency
     >>> itil = PriorityMatrix.itil()
     >>> itil.priority(Impact.MEDIUM, Urgency.HIGH)
     <Priority.P2: 'P2'>
     >>> itil.prioritize(PriorityFacts("low", "low")).explanation
     'impact low and urgency low give P5 in the itil matrix'
+
+    ```
     """
 
     levels: tuple[str, ...] = attrs.field(converter=_levels)
@@ -186,7 +197,7 @@ class PriorityMatrix:
     @classmethod
     def five_by_five(cls) -> PriorityMatrix:
         """
-        A 5x5 matrix over :data:`FIVE_LEVELS` in the style of GLPI's.
+        A 5x5 matrix over [`FIVE_LEVELS`][deskflow.priority.FIVE_LEVELS] in the style of GLPI's.
 
         The rank is half the sum of the two positions (1 = very_high), rounded down:
         very_high/very_high is P1, high/high P2, medium/medium P3, very_low/very_low P5.
@@ -203,9 +214,10 @@ class PriorityMatrix:
 
         ``spec`` is ``{impact: {urgency: priority}}`` or a list of rows ``{"impact": ...,
         "urgency": ..., "priority": ...}``; levels and priorities may be strings or enum
-        members. Without ``levels`` the scale is :data:`THREE_LEVELS`, or
-        :data:`FIVE_LEVELS` if the names need it. Every problem is a
-        :class:`~deskflow.exceptions.ConfigError` naming the offending cell.
+        members. Without ``levels`` the scale is
+        [`THREE_LEVELS`][deskflow.priority.THREE_LEVELS], or
+        [`FIVE_LEVELS`][deskflow.priority.FIVE_LEVELS] if the names need it. Every problem is a
+        [`ConfigError`][deskflow.exceptions.ConfigError] naming the offending cell.
         """
         if levels is not None and (isinstance(levels, str) or not all(map(named, levels))):
             raise ConfigError(f"levels must be a list of level names, got {levels!r}", path=[name])

@@ -4,7 +4,8 @@ reopens, escalations, SLA compliance and customer satisfaction, from tickets' hi
 
 A report is a pure function of the tickets and ``now``: nothing is counted up while the desk
 works, so a report can be made for any instant and any period, and one made from stored
-histories equals one made from the live tickets. The figures are defined in :func:`report`.
+histories equals one made from the live tickets. The figures are defined in
+[`desk_report()`][deskflow.reports.desk_report].
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ __all__ = [
     "Durations",
     "Satisfaction",
     "Volume",
-    "report",
+    "desk_report",
 ]
 
 #: The ticket fields a report can be grouped by.
@@ -75,10 +76,13 @@ class Durations:
     The statistics are None when nothing was measured. The 90th percentile is by nearest
     rank: the smallest measured duration that at least 90% of them do not exceed.
 
+    ```pycon
     >>> h = timedelta(hours=1)
     >>> d = Durations.of([4 * h, h, 2 * h, 3 * h])
     >>> d.count, d.mean == 2.5 * h, d.median == 2.5 * h, d.p90 == 4 * h
     (4, True, True, True)
+
+    ```
     """
 
     count: int = 0
@@ -147,7 +151,8 @@ class Satisfaction:
 @attrs.frozen
 class DeskReport:
     """
-    A desk's figures as of ``now`` for ``period`` (see :func:`report` for definitions).
+    A desk's figures as of ``now`` for ``period`` (see
+    [`desk_report()`][deskflow.reports.desk_report] for definitions).
 
     ``first_contact``, ``reopened`` and ``escalated`` count tickets among the resolved ones;
     ``sla`` is empty and ``business_time_to_resolve`` None when no SLA policy was given;
@@ -423,7 +428,7 @@ def _workflows(value: Iterable[Workflow]) -> dict[TicketKind, Workflow]:
     return out
 
 
-def report(
+def desk_report(
     tickets: Iterable[Ticket],
     *,
     now: datetime,
@@ -462,6 +467,7 @@ def report(
     ``workflows`` tell which states resolve and end each kind of ticket. Empty inputs give
     zeros and None, never a division by zero.
 
+    ```pycon
     >>> from datetime import datetime, timedelta, timezone
     >>> from deskflow import INCIDENT, Actor, CommentAdded, FeedbackGiven, Role, Trigger
     >>> lee = Actor("lee", Role.AGENT, tier=1)
@@ -472,11 +478,13 @@ def report(
     ...                       resolution="Restarted the gateway")
     >>> fixed = fixed.record(FeedbackGiven(at=t0 + timedelta(hours=3), actor="ann", rating=5))
     >>> waiting = INCIDENT.open("T-2", title="Printer jam", requester="bob", at=t0)
-    >>> desk = report([fixed, waiting], now=t0 + timedelta(days=1))
+    >>> desk = desk_report([fixed, waiting], now=t0 + timedelta(days=1))
     >>> desk.volume
     Volume(opened=2, resolved=1, backlog=1)
     >>> desk.time_to_resolve.mean, desk.first_contact_rate, desk.satisfaction.csat
     (datetime.timedelta(seconds=7200), 1.0, 1.0)
+
+    ```
     """
     now = _checks.aware("now", now)
     window = _period(period)

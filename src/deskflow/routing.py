@@ -1,13 +1,15 @@
 """
 Routing: which agent or group gets a ticket, and which ticket an agent takes next.
 
-A :class:`RoutingPolicy` picks from the candidates the host passes in (its roster, with
-each agent's status, capacity and load) and returns a :class:`RoutingDecision` saying who
-and why. Policies hold no hidden state: round-robin returns a :class:`Cursor` the host
-stores as the agent's ``last_assigned_at``. The built-ins are filters and a ranker composed
-by a :class:`Router`, as Zendesk's and Jira Service Management's round-robin and
-capacity-based routing work; a :class:`RuleTable` maps category and service to a group;
-:func:`next_ticket` is the pull queue ("give me the next ticket").
+A [`RoutingPolicy`][deskflow.routing.RoutingPolicy] picks from the candidates the host passes in
+(its roster, with each agent's status, capacity and load) and returns a
+[`RoutingDecision`][deskflow.routing.RoutingDecision] saying who and why. Policies hold no
+hidden state: round-robin returns a [`Cursor`][deskflow.routing.Cursor] the host stores as the
+agent's ``last_assigned_at``. The built-ins are filters and a ranker composed by a
+[`Router`][deskflow.policies.routers.Router], as Zendesk's and Jira Service Management's
+round-robin and capacity-based routing work; a [`RuleTable`][deskflow.policies.queues.RuleTable]
+maps category and service to a group; [`next_ticket()`][deskflow.policies.queues.next_ticket] is
+the pull queue ("give me the next ticket").
 """
 
 from __future__ import annotations
@@ -79,9 +81,12 @@ class Candidate:
     open tickets the agent takes; 1 unless given), load (how many the agent has) and when
     the agent last got one.
 
+    ```pycon
     >>> ann = Candidate("ann", groups={"network"}, skills={"vpn": 3}, capacity=5, load=2)
     >>> ann.spare, ann.has_room
     (3, True)
+
+    ```
     """
 
     id: str

@@ -6,6 +6,7 @@ with the version it loaded — the ticket, its next check time and the notificat
 caused, in one save — and only then hands notifications to the notifier. A command that
 fails (not found, forbidden, invalid, lost race) stores nothing and sends nothing.
 
+```pycon
 >>> from datetime import datetime, timezone
 >>> from deskflow import Actor, Role
 >>> from deskflow.adapters import InMemoryNotifier, InMemoryTicketRepository, ManualClock
@@ -18,6 +19,8 @@ fails (not found, forbidden, invalid, lost race) stores nothing and sends nothin
 ('INC-1', <Priority.P2: 'P2'>)
 >>> desk.assign(lee, "INC-1", group="service-desk", assignee="lee").state
 'assigned'
+
+```
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from deskflow._internal import checks as _checks
 from deskflow.actors import Actor
 from deskflow.approval import ApprovalOutcome, decide, outcome
 from deskflow.approval import request_approval as ask_for_approval
-from deskflow.authorization import Action, require
+from deskflow.authorization import Permission, require
 from deskflow.desk import Desk
 from deskflow.enums import Impact, LinkKind, Priority, TicketKind, Trigger, Urgency, Visibility
 from deskflow.events import Classified, CommentAdded, FeedbackGiven, Linked
@@ -108,7 +111,8 @@ class HelpDesk:
         knowledge_base: KnowledgeBase | None = None,
     ) -> HelpDesk:
         """
-        Build a desk from a TOML or JSON file path or a mapping; see :mod:`deskflow.config`.
+        Build a desk from a TOML or JSON file path or a mapping; see
+        [`deskflow.config`][deskflow.config].
         """
         from deskflow.config import load_desk
 
@@ -119,7 +123,7 @@ class HelpDesk:
     def _now(self) -> datetime:
         return _checks.aware("clock.now()", self.clock.now())
 
-    def _load(self, actor: Actor, ticket_id: str, action: Action) -> Ticket:
+    def _load(self, actor: Actor, ticket_id: str, action: Permission) -> Ticket:
         ticket = self.repository.get(_checks.text("ticket_id", ticket_id))
         require(self.desk.authorization, actor, action, ticket)
         return ticket
@@ -153,7 +157,7 @@ class HelpDesk:
         self,
         actor: Actor,
         ticket_id: str,
-        action: Action,
+        action: Permission,
         change: Callable[[Ticket, datetime], Ticket],
     ) -> TicketView:
         actor = _actor(actor)
@@ -162,12 +166,12 @@ class HelpDesk:
         self._refuse_final(ticket, action)
         changed = change(ticket, now)
         # Every check (the view included) before the write: a refused command stores nothing.
-        require(self.desk.authorization, actor, Action.VIEW, changed)
+        require(self.desk.authorization, actor, Permission.VIEW, changed)
         stored = self._store(ticket, changed, now)
         self.deliver_pending()
         return visible(actor, stored, policy=self.desk.authorization)
 
-    def _refuse_final(self, ticket: Ticket, action: Action) -> None:
+    def _refuse_final(self, ticket: Ticket, action: Permission) -> None:
         # Closed, cancelled and rejected tickets are final and immutable, whatever the command.
         workflow = self.desk.workflow_for(ticket)
         if workflow.is_final(ticket.state):
@@ -236,7 +240,7 @@ class HelpDesk:
         """
         actor = _actor(actor)
         kind = _checks.member("kind", TicketKind, kind)
-        require(self.desk.authorization, actor, Action.OPEN, None)
+        require(self.desk.authorization, actor, Permission.OPEN, None)
         if actor.is_agent or actor.role.value == "system":
             requester_id = _checks.text("requester", requester or actor.id)
         else:
@@ -290,7 +294,7 @@ class HelpDesk:
         """
         actor = _actor(actor)
         key = _checks.text("alert_key", alert_key)
-        require(self.desk.authorization, actor, Action.OPEN, None)
+        require(self.desk.authorization, actor, Permission.OPEN, None)
         finals = frozenset().union(*(wf.final for wf in self.desk.workflows.values()))
         existing = self.repository.open_by_alert_key(key, finals)
         if existing is None:
@@ -305,8 +309,8 @@ class HelpDesk:
                 urgency=urgency,
                 alert_key=key,
             )
-        require(self.desk.authorization, actor, Action.COMMENT_INTERNAL, existing)
-        require(self.desk.authorization, actor, Action.VIEW, existing)
+        require(self.desk.authorization, actor, Permission.COMMENT_INTERNAL, existing)
+        require(self.desk.authorization, actor, Permission.VIEW, existing)
         now = self._now()
         note = CommentAdded(
             at=now,
@@ -357,7 +361,7 @@ class HelpDesk:
                 )
             return ticket
 
-        return self._command(actor, ticket_id, Action.CLASSIFY, change)
+        return self._command(actor, ticket_id, Permission.CLASSIFY, change)
 
     def assign(
         self,
@@ -386,7 +390,7 @@ class HelpDesk:
                 Trigger.ASSIGN, actor, group=chosen_group, assignee=chosen, reason=reason
             )(ticket, now)
 
-        return self._command(actor, ticket_id, Action.ASSIGN, change)
+        return self._command(actor, ticket_id, Permission.ASSIGN, change)
 
     def start(self, actor: Actor, ticket_id: str) -> TicketView:
         """
@@ -397,7 +401,7 @@ class HelpDesk:
             assignee = actor.id if ticket.assignee is None else None
             return self._fire(Trigger.START, actor, assignee=assignee)(ticket, now)
 
-        return self._command(actor, ticket_id, Action.START, change)
+        return self._command(actor, ticket_id, Permission.START, change)
 
     def _say(
         self, actor: Actor, body: str, *, internal: bool = False
@@ -423,7 +427,7 @@ class HelpDesk:
         """
         ask, wait = self._say(actor, question), self._fire(Trigger.REQUEST_INFO, actor)
         return self._command(
-            actor, ticket_id, Action.REQUEST_INFO, lambda t, now: wait(ask(t, now), now)
+            actor, ticket_id, Permission.REQUEST_INFO, lambda t, now: wait(ask(t, now), now)
         )
 
     def reply(self, actor: Actor, ticket_id: str, *, body: str) -> TicketView:
@@ -438,7 +442,7 @@ class HelpDesk:
                 ticket = self._fire(Trigger.REPLY, actor)(ticket, now)
             return ticket
 
-        return self._command(actor, ticket_id, Action.REPLY, change)
+        return self._command(actor, ticket_id, Permission.REPLY, change)
 
     def comment(
         self, actor: Actor, ticket_id: str, *, body: str, internal: bool = False
@@ -446,7 +450,7 @@ class HelpDesk:
         """
         Add a public reply or an internal note (staff only).
         """
-        action = Action.COMMENT_INTERNAL if internal else Action.COMMENT_PUBLIC
+        action = Permission.COMMENT_INTERNAL if internal else Permission.COMMENT_PUBLIC
         return self._command(actor, ticket_id, action, self._say(actor, body, internal=internal))
 
     def hold(
@@ -458,7 +462,7 @@ class HelpDesk:
         return self._command(
             actor,
             ticket_id,
-            Action.HOLD,
+            Permission.HOLD,
             self._fire(Trigger.HOLD, actor, hold_reason=reason, reason=note),
         )
 
@@ -466,7 +470,7 @@ class HelpDesk:
         """
         Resume work on a pending or held ticket.
         """
-        return self._command(actor, ticket_id, Action.RESUME, self._fire(Trigger.RESUME, actor))
+        return self._command(actor, ticket_id, Permission.RESUME, self._fire(Trigger.RESUME, actor))
 
     def escalate(
         self,
@@ -491,7 +495,7 @@ class HelpDesk:
                 reason=_checks.text("reason", reason),
             )(ticket, now)
 
-        return self._command(actor, ticket_id, Action.ESCALATE, change)
+        return self._command(actor, ticket_id, Permission.ESCALATE, change)
 
     def return_to_first_line(
         self, actor: Actor, ticket_id: str, *, reason: str, group: str | None = None
@@ -502,7 +506,7 @@ class HelpDesk:
         fire = self._fire(
             Trigger.RETURN_TO_FIRST_LINE, actor, group=group, reason=_checks.text("reason", reason)
         )
-        return self._command(actor, ticket_id, Action.RETURN_TO_FIRST_LINE, fire)
+        return self._command(actor, ticket_id, Permission.RETURN_TO_FIRST_LINE, fire)
 
     def resolve(self, actor: Actor, ticket_id: str, *, resolution: str) -> TicketView:
         """
@@ -515,7 +519,7 @@ class HelpDesk:
             trigger = Trigger.RESOLVE if Trigger.RESOLVE in workflow.triggers else Trigger.FULFIL
             return self._fire(trigger, actor, resolution=resolution)(ticket, now)
 
-        view = self._command(actor, ticket_id, Action.RESOLVE, change)
+        view = self._command(actor, ticket_id, Permission.RESOLVE, change)
         if self.knowledge_base is not None:
             try:
                 self.knowledge_base.record_resolution(self.repository.get(view.id))
@@ -540,27 +544,27 @@ class HelpDesk:
         def change(ticket: Ticket, now: datetime) -> Ticket:
             ticket = close(ticket, now)
             if rating is not None:
-                require(self.desk.authorization, actor, Action.FEEDBACK, ticket)
+                require(self.desk.authorization, actor, Permission.FEEDBACK, ticket)
                 ticket = ticket.record(
                     FeedbackGiven(at=now, actor=actor.id, rating=rating, comment=comment)
                 )
             return ticket
 
-        return self._command(actor, ticket_id, Action.CLOSE, change)
+        return self._command(actor, ticket_id, Permission.CLOSE, change)
 
     def reopen(self, actor: Actor, ticket_id: str, *, reason: str) -> TicketView:
         """
         Reopen a resolved ticket within the workflow's reopen window.
         """
         fire = self._fire(Trigger.REOPEN, actor, reason=_checks.text("reason", reason))
-        return self._command(actor, ticket_id, Action.REOPEN, fire)
+        return self._command(actor, ticket_id, Permission.REOPEN, fire)
 
     def cancel(self, actor: Actor, ticket_id: str, *, reason: str) -> TicketView:
         """
         Cancel: withdrawn, duplicate or no longer needed.
         """
         fire = self._fire(Trigger.CANCEL, actor, reason=_checks.text("reason", reason))
-        return self._command(actor, ticket_id, Action.CANCEL, fire)
+        return self._command(actor, ticket_id, Permission.CANCEL, fire)
 
     def override_priority(
         self, actor: Actor, ticket_id: str, *, priority: Priority | str, reason: str
@@ -571,7 +575,7 @@ class HelpDesk:
         return self._command(
             actor,
             ticket_id,
-            Action.OVERRIDE_PRIORITY,
+            Permission.OVERRIDE_PRIORITY,
             lambda t, now: override_priority(t, priority, actor=actor, at=now, reason=reason),
         )
 
@@ -588,7 +592,7 @@ class HelpDesk:
             ticket = ask_for_approval(ticket, self.desk.approval, actor=actor, at=now)
             return self._fire(Trigger.REQUEST_APPROVAL, actor)(ticket, now)
 
-        return self._command(actor, ticket_id, Action.REQUEST_APPROVAL, change)
+        return self._command(actor, ticket_id, Permission.REQUEST_APPROVAL, change)
 
     def _decide(
         self, actor: Actor, ticket_id: str, approved: bool, comment: str | None
@@ -612,7 +616,7 @@ class HelpDesk:
             return ticket
 
         return self._command(
-            actor, ticket_id, Action.APPROVE if approved else Action.REJECT, change
+            actor, ticket_id, Permission.APPROVE if approved else Permission.REJECT, change
         )
 
     def approve(self, actor: Actor, ticket_id: str, *, comment: str | None = None) -> TicketView:
@@ -648,7 +652,7 @@ class HelpDesk:
             raise InvalidInput(
                 f"link kind must be one of {accepted}; use merge or split for {kind}"
             )
-        return self._pair(actor, ticket_id, other_id, Action.LINK, link_kind, None)
+        return self._pair(actor, ticket_id, other_id, Permission.LINK, link_kind, None)
 
     def merge(self, actor: Actor, ticket_id: str, *, into: str) -> TicketView:
         """
@@ -656,7 +660,7 @@ class HelpDesk:
         """
         actor = _actor(actor)
         return self._pair(
-            actor, ticket_id, into, Action.MERGE, LinkKind.MERGED_INTO, Trigger.CANCEL
+            actor, ticket_id, into, Permission.MERGE, LinkKind.MERGED_INTO, Trigger.CANCEL
         )
 
     def _pair(
@@ -664,7 +668,7 @@ class HelpDesk:
         actor: Actor,
         ticket_id: str,
         other_id: str,
-        action: Action,
+        action: Permission,
         kind: LinkKind,
         then: str | None,
     ) -> TicketView:
@@ -693,7 +697,7 @@ class HelpDesk:
                 at=now,
                 reason=f"{kind.value.replace('_', ' ')} {other.id}",
             )
-        require(self.desk.authorization, actor, Action.VIEW, changed)
+        require(self.desk.authorization, actor, Permission.VIEW, changed)
         stored = self._store(ticket, changed, now)
         if not other_final:
             self._link_back(
@@ -731,8 +735,8 @@ class HelpDesk:
             raise InvalidInput("split needs a non-empty list of titles")
         # All checked before anything is opened: a bad title must not leave half a split.
         titles = [_checks.text("title", title) for title in titles]
-        source = self._load(actor, ticket_id, Action.SPLIT)
-        self._refuse_final(source, Action.SPLIT)
+        source = self._load(actor, ticket_id, Permission.SPLIT)
+        self._refuse_final(source, Permission.SPLIT)
         parts = [
             self.open(
                 actor,

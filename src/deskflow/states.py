@@ -1,12 +1,13 @@
 """
 The ticket lifecycle: states, triggers, guards and workflows.
 
-A :class:`Workflow` is data — states, transitions with guards, final states and which
-states pause or stop which SLA metric — validated when built and compiled into ONE shared
-``transitions.Machine`` (``model=None``, ``auto_transitions=False``, ``send_event=True``).
-Firing a trigger passes a tiny state holder to ``machine.events[name].trigger``; tickets are
-never attached to the machine and no machine is built per ticket. A table compiled from the
-same machine answers :meth:`Workflow.allowed` in O(1).
+A [`Workflow`][deskflow.states.Workflow] is data — states, transitions with guards, final states
+and which states pause or stop which SLA metric — validated when built and compiled into ONE
+shared ``transitions.Machine`` (``model=None``, ``auto_transitions=False``,
+``send_event=True``). Firing a trigger passes a tiny state holder to
+``machine.events[name].trigger``; tickets are never attached to the machine and no machine is
+built per ticket. A table compiled from the same machine answers
+[`Workflow.allowed()`][deskflow.states.Workflow.allowed] in O(1).
 """
 
 from __future__ import annotations
@@ -127,6 +128,7 @@ class Workflow:
     """
     A lifecycle as data, validated when built and compiled into one shared machine.
 
+    ```pycon
     >>> wf = Workflow(
     ...     "triage",
     ...     states=["new", "triaged", "done"],
@@ -144,6 +146,8 @@ class Workflow:
         new --> triaged : triage
         triaged --> done : finish
         done --> [*]
+
+    ```
     """
 
     name: str
@@ -406,10 +410,10 @@ class Workflow:
         Fire ``trigger`` on ``ticket``; return the new ticket with one more event.
 
         Details a transition knows (``reason``, ``resolution``, ``hold_reason``, ``group``,
-        ``assignee``, ``tier``) set the ticket's fields; others are kept on the event. If
-        the trigger does not leave the ticket's state or a guard refuses it, raise
-        :class:`~deskflow.exceptions.InvalidTransition` naming what is allowed; ``ticket``
-        is immutable, so nothing has changed.
+        ``assignee``, ``tier``) set the ticket's fields; others are kept on the event. If the
+        trigger does not leave the ticket's state or a guard refuses it, raise
+        [`InvalidTransition`][deskflow.exceptions.InvalidTransition] naming what is allowed;
+        ``ticket`` is immutable, so nothing has changed.
         """
         event = self.event_for(ticket, trigger, actor=actor, at=at, **details)
         return event.apply_to(ticket)
@@ -424,7 +428,7 @@ class Workflow:
         **details: str | int | None,
     ) -> StateChanged:
         """
-        The event firing ``trigger`` would record, without applying it (see :meth:`fire`).
+        The event firing ``trigger`` would record, without applying it (see `fire()`).
         """
         if not isinstance(ticket, Ticket):
             raise InvalidInput(f"ticket must be a Ticket, got {type(ticket).__name__}")

@@ -1,6 +1,7 @@
 """
 The time-based work of one due ticket: record SLA thresholds, carry out escalation actions,
-auto-close. Private: :meth:`deskflow.service.HelpDesk.tick` runs it for the due tickets.
+auto-close. Private: [`deskflow.service.HelpDesk.tick()`][deskflow.service.HelpDesk.tick] runs
+it for the due tickets.
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ import attrs
 from deskflow.actors import SYSTEM
 from deskflow.desk import Desk
 from deskflow.enums import Trigger
-from deskflow.escalation import Action, Fire, Notify, RaisePriority, Reassign, SetTier, record_fired
+from deskflow.escalation import (
+    EscalationAction,
+    Fire,
+    Notify,
+    RaisePriority,
+    Reassign,
+    SetTier,
+    record_fired,
+)
 from deskflow.events import Escalated, PriorityChanged, SlaThresholdReached
 from deskflow.exceptions import InvalidTransition
 from deskflow.outbox import Delivery
@@ -58,7 +67,7 @@ def _record_thresholds(ticket: Ticket, sla: SlaReport, now: datetime, report: Ti
 
 
 def _carry_out(
-    desk: Desk, ticket: Ticket, actions: list[Action], now: datetime, report: TickReport
+    desk: Desk, ticket: Ticket, actions: list[EscalationAction], now: datetime, report: TickReport
 ) -> Ticket:
     workflow = desk.workflow_for(ticket)
     for action in actions:

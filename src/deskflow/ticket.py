@@ -1,10 +1,10 @@
 """
 The ticket aggregate.
 
-A :class:`Ticket` is immutable. Every change is an event (see :mod:`deskflow.events`)
-appended to ``ticket.history``, and the ticket is the fold of that history:
-``Ticket.replay(ticket.history) == ticket`` always holds. The version used for optimistic
-concurrency is the length of the history.
+A [`Ticket`][deskflow.ticket.Ticket] is immutable. Every change is an event (see
+[`deskflow.events`][deskflow.events]) appended to ``ticket.history``, and the ticket is the fold
+of that history: ``Ticket.replay(ticket.history) == ticket`` always holds. The version used for
+optimistic concurrency is the length of the history.
 """
 
 from __future__ import annotations
@@ -77,10 +77,12 @@ class Ticket:
     """
     An incident or service request, with its whole history.
 
-    Build one with :meth:`deskflow.states.Workflow.open` (or :meth:`Ticket.replay` from a
-    stored history); change it with :meth:`deskflow.states.Workflow.fire` and the domain
-    commands, each of which returns a new ticket with one more event.
+    Build one with [`deskflow.states.Workflow.open()`][deskflow.states.Workflow.open] (or
+    [`Ticket.replay()`][deskflow.ticket.Ticket.replay] from a stored history); change it with
+    [`deskflow.states.Workflow.fire()`][deskflow.states.Workflow.fire] and the domain commands,
+    each of which returns a new ticket with one more event.
 
+    ```pycon
     >>> from datetime import datetime, timezone
     >>> from deskflow import INCIDENT, Actor, Role
     >>> ann = Actor("ann", Role.REQUESTER)
@@ -90,6 +92,8 @@ class Ticket:
     ('new', 1)
     >>> Ticket.replay(t.history) == t
     True
+
+    ```
     """
 
     #: The opening event: the ticket's identity and what it was logged with.
@@ -201,7 +205,7 @@ class Ticket:
         Return the ticket with ``event`` applied and appended to its history.
 
         Use it to record events a host defines itself; the commands of
-        :class:`~deskflow.states.Workflow` and of the service call it for you. The event's
+        [`Workflow`][deskflow.states.Workflow] and of the service call it for you. The event's
         time must not be earlier than the ticket's last change.
         """
         from deskflow.events import Event as EventBase

@@ -1,11 +1,13 @@
 """
 The one read projection of a ticket: what a given actor may see of it.
 
-Every read path — views, notifications, exports — goes through :func:`visible` (a whole
-ticket) or :func:`visible_events` / :func:`audience_may_see` (single entries), so internal
-notes and staff-only events reach a requester through none of them. Staff (agents,
-supervisors, admins and the system) see everything; everyone else (requesters, approvers)
-sees the ticket without its internal comments and internal events.
+Every read path — views, notifications, exports — goes through
+[`visible()`][deskflow.views.visible] (a whole ticket) or
+[`visible_events()`][deskflow.views.visible_events] /
+[`audience_may_see()`][deskflow.views.audience_may_see] (single entries), so internal notes and
+staff-only events reach a requester through none of them. Staff (agents, supervisors, admins and
+the system) see everything; everyone else (requesters, approvers) sees the ticket without its
+internal comments and internal events.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import attrs
 
 from deskflow._internal import checks as _checks
 from deskflow.actors import Actor
-from deskflow.authorization import Action, AuthorizationPolicy, DefaultAuthorization, require
+from deskflow.authorization import AuthorizationPolicy, DefaultAuthorization, Permission, require
 from deskflow.enums import Impact, Priority, Role, TicketKind, Urgency
 from deskflow.events import Event
 from deskflow.exceptions import InvalidInput
@@ -46,6 +48,7 @@ class TicketView:
     A ticket as one actor may see it: its public fields, and the comments and history
     entries visible to that actor. ``includes_internal`` is True for staff views.
 
+    ```pycon
     >>> from datetime import datetime, timezone
     >>> from deskflow import INCIDENT, Actor, CommentAdded, Role, Visibility
     >>> at = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -55,6 +58,8 @@ class TicketView:
     >>> view = visible(Actor("ann", Role.REQUESTER), t)
     >>> view.title, view.comments, len(view.history)
     ('VPN down', (), 1)
+
+    ```
     """
 
     id: str
@@ -101,12 +106,15 @@ def audience_may_see(audience: Actor | Role | str, event: Event) -> bool:
 
     Notifications use it to decide what to tell whom.
 
+    ```pycon
     >>> from datetime import datetime, timezone
     >>> from deskflow import Escalated
     >>> note = Escalated(at=datetime(2026, 3, 2, tzinfo=timezone.utc), actor="system",
     ...                  notified=("sam",), reason="P1 breach")
     >>> audience_may_see("requester", note), audience_may_see("supervisor", note)
     (False, True)
+
+    ```
     """
     if not isinstance(event, Event):
         raise InvalidInput(f"expected a deskflow Event, got {type(event).__name__}")
@@ -117,8 +125,8 @@ def visible_events(audience: Actor | Role | str, events: Iterable[Event]) -> tup
     """
     The ``events`` that ``audience`` may see, in order.
 
-    It filters only; whether the audience may see the ticket at all is :func:`visible`'s
-    question.
+    It filters only; whether the audience may see the ticket at all is
+    [`visible()`][deskflow.views.visible]'s question.
     """
     if sees_internal(audience):
         return tuple(events)
@@ -146,7 +154,7 @@ def visible(
         raise InvalidInput(f"actor must be an Actor, got {type(actor).__name__}")
     if not isinstance(ticket, Ticket):
         raise InvalidInput(f"ticket must be a Ticket, got {type(ticket).__name__}")
-    require(policy, actor, Action.VIEW, ticket)
+    require(policy, actor, Permission.VIEW, ticket)
     history = visible_events(actor, ticket.history)
     return TicketView(
         id=ticket.id,

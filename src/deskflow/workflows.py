@@ -1,6 +1,6 @@
 """
 The built-in workflows: the ITIL incident lifecycle and the service-request lifecycle with
-approval. Both are ordinary :class:`~deskflow.states.Workflow` data; the factories take the
+approval. Both are ordinary [`Workflow`][deskflow.states.Workflow] data; the factories take the
 policies (reopen window, hold reasons) as arguments.
 """
 

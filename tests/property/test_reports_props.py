@@ -25,7 +25,7 @@ from deskflow import (
 )
 from deskflow.calendars import BusinessCalendar
 from deskflow.events import Event
-from deskflow.reports import GROUP_BY_FIELDS, DeskReport, Durations, report
+from deskflow.reports import GROUP_BY_FIELDS, DeskReport, Durations, desk_report
 from deskflow.sla import SlaPolicy
 from deskflow.testing.strategies import REQUESTER, instants, tickets
 
@@ -133,7 +133,7 @@ def test_rates_are_shares_and_groups_add_up_to_the_whole(
     """
     In a grouped report every rate is None or in [0, 1], and the groups' counts sum to the whole.
     """
-    desk = report(tickets, now=now, period=period, sla=sla, by=by)
+    desk = desk_report(tickets, now=now, period=period, sla=sla, by=by)
     for part in [desk, *desk.groups.values()]:
         rates = [part.first_contact_rate, part.reopen_rate, part.escalation_rate]
         rates += [part.satisfaction.csat, *(c.rate for c in part.sla.values())]
@@ -162,8 +162,8 @@ def test_order_of_the_tickets_does_not_matter(
     A report of a list equals the report of the same list shuffled.
     """
     shuffled = data.draw(st.permutations(tickets))
-    expected = report(tickets, now=now, period=period, sla=sla, by=by)
-    assert expected == report(shuffled, now=now, period=period, sla=sla, by=by)
+    expected = desk_report(tickets, now=now, period=period, sla=sla, by=by)
+    assert expected == desk_report(shuffled, now=now, period=period, sla=sla, by=by)
 
 
 @given(desk_tickets())
@@ -172,7 +172,7 @@ def test_each_ticket_is_backlog_resolved_or_cancelled(ticket: Ticket) -> None:
     Over all time, a ticket alone is exactly one of backlog, resolved or cancelled; first
     contact, reopened and escalated ones are resolved ones.
     """
-    alone = report([ticket], now=LAST)
+    alone = desk_report([ticket], now=LAST)
     cancelled = int(ticket.state == "cancelled")
     assert 1 == alone.volume.backlog + alone.volume.resolved + cancelled
     assert max(alone.first_contact, alone.reopened, alone.escalated) <= alone.volume.resolved

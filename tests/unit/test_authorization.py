@@ -12,10 +12,10 @@ import pytest
 from deskflow import INCIDENT, SERVICE_REQUEST, Actor, Role, Ticket, Trigger
 from deskflow.authorization import (
     DEFAULT_RULES,
+    AccessDecision,
     AccessRule,
-    Action,
-    Decision,
     DefaultAuthorization,
+    Permission,
     action_for,
     either,
     in_states,
@@ -244,8 +244,10 @@ TABLE = {
 }
 
 
-@pytest.mark.parametrize(("role", "action"), [(role, action) for role in Role for action in Action])
-def test_default_table(role: Role, action: Action) -> None:
+@pytest.mark.parametrize(
+    ("role", "action"), [(role, action) for role in Role for action in Permission]
+)
+def test_default_table(role: Role, action: Permission) -> None:
     """
     Every role x action x situation decides as the written-out table says.
     """
@@ -260,7 +262,7 @@ def test_table_covers_every_role_and_action() -> None:
     """
     The written-out table lists every role and every action, so none goes unchecked.
     """
-    assert {(r, a) for r in Role for a in Action} == {
+    assert {(r, a) for r in Role for a in Permission} == {
         (r, a) for r, row in TABLE.items() for a in row
     }
 
@@ -271,21 +273,21 @@ def test_refusals_are_sentences() -> None:
     """
     ann, lee = ACTORS[Role.REQUESTER], ACTORS[Role.AGENT]
     assert "requesters may only view their own tickets" == (
-        POLICY.authorize(ann, Action.VIEW, incident("zoe")).reason
+        POLICY.authorize(ann, Permission.VIEW, incident("zoe")).reason
     )
     assert "requesters may not resolve tickets" == (
-        POLICY.authorize(ann, Action.RESOLVE, incident("ann")).reason
+        POLICY.authorize(ann, Permission.RESOLVE, incident("ann")).reason
     )
     assert (
         "requesters may only cancel tickets that are approved, assigned, awaiting_approval, "
         "new or submitted"
-    ) == POLICY.authorize(ann, Action.CANCEL, incident("ann", resolved=True)).reason
+    ) == POLICY.authorize(ann, Permission.CANCEL, incident("ann", resolved=True)).reason
     assert "agents may only put tickets at or below their tier on hold" == (
-        POLICY.authorize(lee, Action.HOLD, incident("zoe", tier=2)).reason
+        POLICY.authorize(lee, Permission.HOLD, incident("zoe", tier=2)).reason
     )
-    assert "view needs a ticket" == POLICY.authorize(lee, Action.VIEW, None).reason
+    assert "view needs a ticket" == POLICY.authorize(lee, Permission.VIEW, None).reason
     assert "the system may not resolve tickets" == (
-        POLICY.authorize(ACTORS[Role.SYSTEM], Action.RESOLVE, incident("zoe")).reason
+        POLICY.authorize(ACTORS[Role.SYSTEM], Permission.RESOLVE, incident("zoe")).reason
     )
 
 
@@ -294,15 +296,17 @@ def test_allowed_decisions_say_why() -> None:
     An allowed decision names the rules it passed.
     """
     lee = ACTORS[Role.AGENT]
-    assert Decision(
+    assert AccessDecision(
         True,
         "agents may resolve tickets of their groups, with no group or assigned to them, "
         "limited to tickets at or below their tier",
-    ) == POLICY.authorize(lee, Action.RESOLVE, incident("zoe"))
-    assert Decision(True, "agents may view any ticket") == POLICY.authorize(
-        lee, Action.VIEW, incident("zoe", group="network")
+    ) == POLICY.authorize(lee, Permission.RESOLVE, incident("zoe"))
+    assert AccessDecision(True, "agents may view any ticket") == POLICY.authorize(
+        lee, Permission.VIEW, incident("zoe", group="network")
     )
-    assert Decision(True, "agents may open tickets") == POLICY.authorize(lee, Action.OPEN, None)
+    assert AccessDecision(True, "agents may open tickets") == POLICY.authorize(
+        lee, Permission.OPEN, None
+    )
 
 
 def test_agents_work_tickets_assigned_to_them_outside_their_groups() -> None:
@@ -313,7 +317,7 @@ def test_agents_work_tickets_assigned_to_them_outside_their_groups() -> None:
     t = INCIDENT.fire(
         incident("zoe", group="network"), Trigger.ASSIGN, actor=ADA, at=T0, assignee="lee"
     )
-    assert POLICY.authorize(lee, Action.RESOLVE, t).allowed
+    assert POLICY.authorize(lee, Permission.RESOLVE, t).allowed
 
 
 def test_agents_without_a_tier_work_every_tier() -> None:
@@ -321,7 +325,7 @@ def test_agents_without_a_tier_work_every_tier() -> None:
     The tier limit applies only to agents that have a tier.
     """
     kim = Actor("kim", Role.AGENT, groups={"service-desk"})
-    assert POLICY.authorize(kim, Action.RESOLVE, incident("zoe", tier=3)).allowed
+    assert POLICY.authorize(kim, Permission.RESOLVE, incident("zoe", tier=3)).allowed
 
 
 def test_beneficiary_may_reject_but_not_approve() -> None:
@@ -330,10 +334,10 @@ def test_beneficiary_may_reject_but_not_approve() -> None:
     """
     bob = Actor("bob", Role.APPROVER)
     t = request("zoe", "bob", beneficiary="bob")
-    assert Decision(False, "nobody may approve a request they benefit from") == (
-        POLICY.authorize(bob, Action.APPROVE, t)
+    assert AccessDecision(False, "nobody may approve a request they benefit from") == (
+        POLICY.authorize(bob, Permission.APPROVE, t)
     )
-    assert POLICY.authorize(bob, Action.REJECT, t).allowed
+    assert POLICY.authorize(bob, Permission.REJECT, t).allowed
 
 
 def test_beneficiary_resolver_is_the_hosts_to_choose() -> None:
@@ -342,7 +346,7 @@ def test_beneficiary_resolver_is_the_hosts_to_choose() -> None:
     """
     policy = DefaultAuthorization(beneficiary=lambda _t: "max")
     assert not policy.authorize(
-        ACTORS[Role.APPROVER], Action.APPROVE, request("zoe", "max")
+        ACTORS[Role.APPROVER], Permission.APPROVE, request("zoe", "max")
     ).allowed
 
 
@@ -354,9 +358,9 @@ def test_approvers_may_not_decide_once_they_decided() -> None:
 
     t = request("zoe", "max").record(ApprovalDecided(at=T0, actor="max", approved=True))
     assert "approvers may only approve requests awaiting their approval" == (
-        POLICY.authorize(ACTORS[Role.APPROVER], Action.APPROVE, t).reason
+        POLICY.authorize(ACTORS[Role.APPROVER], Permission.APPROVE, t).reason
     )
-    assert POLICY.authorize(ACTORS[Role.APPROVER], Action.VIEW, t).allowed
+    assert POLICY.authorize(ACTORS[Role.APPROVER], Permission.VIEW, t).allowed
 
 
 def test_require_raises_permission_denied_with_the_reason() -> None:
@@ -364,11 +368,11 @@ def test_require_raises_permission_denied_with_the_reason() -> None:
     require() returns an allowed decision and raises PermissionDenied for a refusal.
     """
     ann = ACTORS[Role.REQUESTER]
-    assert require(POLICY, ann, Action.VIEW, incident("ann")).allowed
+    assert require(POLICY, ann, Permission.VIEW, incident("ann")).allowed
     with pytest.raises(PermissionDenied, match="requesters may only view their own tickets"):
-        require(POLICY, ann, Action.VIEW, incident("zoe"))
+        require(POLICY, ann, Permission.VIEW, incident("zoe"))
     with pytest.raises(PermissionError):
-        require(POLICY, ann, Action.RESOLVE, incident("ann"))
+        require(POLICY, ann, Permission.RESOLVE, incident("ann"))
 
 
 def test_a_host_table_replaces_the_default() -> None:
@@ -376,15 +380,15 @@ def test_a_host_table_replaces_the_default() -> None:
     A host passes its own table; what it does not list is refused.
     """
     weekday = AccessRule("tickets logged on a weekday", lambda _a, t: t.created_at.weekday() < 5)
-    policy = DefaultAuthorization({"agent": {"view": weekday, Action.RESOLVE: ()}})
+    policy = DefaultAuthorization({"agent": {"view": weekday, Permission.RESOLVE: ()}})
     lee = ACTORS[Role.AGENT]
     assert policy.authorize(lee, "resolve", incident("zoe", group="network")).allowed
-    assert policy.authorize(lee, Action.VIEW, incident("zoe")).allowed
+    assert policy.authorize(lee, Permission.VIEW, incident("zoe")).allowed
     assert "agents may not assign tickets" == (
-        policy.authorize(lee, Action.ASSIGN, incident("zoe")).reason
+        policy.authorize(lee, Permission.ASSIGN, incident("zoe")).reason
     )
     assert "requesters may not view tickets" == (
-        policy.authorize(ACTORS[Role.REQUESTER], Action.VIEW, incident("ann")).reason
+        policy.authorize(ACTORS[Role.REQUESTER], Permission.VIEW, incident("ann")).reason
     )
 
 
@@ -393,14 +397,17 @@ def test_with_rules_adds_and_removes_actions() -> None:
     with_rules() changes single actions of the default table and leaves the rest.
     """
     policy = POLICY.with_rules(
-        {Role.AGENT: {Action.OVERRIDE_PRIORITY: (), Action.MERGE: None}, "system": {"view": None}}
+        {
+            Role.AGENT: {Permission.OVERRIDE_PRIORITY: (), Permission.MERGE: None},
+            "system": {"view": None},
+        }
     )
     lee = ACTORS[Role.AGENT]
-    assert policy.authorize(lee, Action.OVERRIDE_PRIORITY, incident("zoe")).allowed
-    assert not policy.authorize(lee, Action.MERGE, incident("zoe")).allowed
-    assert not policy.authorize(ACTORS[Role.SYSTEM], Action.VIEW, incident("zoe")).allowed
-    unchanged = {a: r for a, r in DEFAULT_RULES[Role.AGENT].items() if a is not Action.MERGE}
-    assert unchanged | {Action.OVERRIDE_PRIORITY: ()} == dict(policy.rules[Role.AGENT])
+    assert policy.authorize(lee, Permission.OVERRIDE_PRIORITY, incident("zoe")).allowed
+    assert not policy.authorize(lee, Permission.MERGE, incident("zoe")).allowed
+    assert not policy.authorize(ACTORS[Role.SYSTEM], Permission.VIEW, incident("zoe")).allowed
+    unchanged = {a: r for a, r in DEFAULT_RULES[Role.AGENT].items() if a is not Permission.MERGE}
+    assert unchanged | {Permission.OVERRIDE_PRIORITY: ()} == dict(policy.rules[Role.AGENT])
     assert DEFAULT_RULES == POLICY.rules
 
 
@@ -410,12 +417,12 @@ def test_subclasses_may_refine_the_decision() -> None:
     """
 
     class FrozenOnFridays(DefaultAuthorization):
-        def rules_for(self, role: Role, action: Action) -> tuple[AccessRule, ...] | None:
-            if action is Action.ASSIGN:
+        def rules_for(self, role: Role, action: Permission) -> tuple[AccessRule, ...] | None:
+            if action is Permission.ASSIGN:
                 return None
             return super().rules_for(role, action)
 
-    assert not FrozenOnFridays().authorize(ADA, Action.ASSIGN, incident("zoe")).allowed
+    assert not FrozenOnFridays().authorize(ADA, Permission.ASSIGN, incident("zoe")).allowed
 
 
 def test_combinators_describe_themselves() -> None:
@@ -433,8 +440,8 @@ def test_describe_lists_the_table() -> None:
     describe() yields one row per allowed role and action, for docs and reviews.
     """
     rows = list(POLICY.describe())
-    assert (Role.REQUESTER, Action.VIEW, "their own tickets") in rows
-    assert (Role.SYSTEM, Action.CLOSE, "no condition") in rows
+    assert (Role.REQUESTER, Permission.VIEW, "their own tickets") in rows
+    assert (Role.SYSTEM, Permission.CLOSE, "no condition") in rows
     assert sum(len(row) for row in DEFAULT_RULES.values()) == len(rows)
 
 
@@ -442,8 +449,8 @@ def test_action_for_maps_workflow_triggers() -> None:
     """
     Each built-in trigger needs the action of the same name; fulfil needs resolve.
     """
-    assert {t: Action(t.value) for t in Trigger if t is not Trigger.FULFIL} | {
-        Trigger.FULFIL: Action.RESOLVE
+    assert {t: Permission(t.value) for t in Trigger if t is not Trigger.FULFIL} | {
+        Trigger.FULFIL: Permission.RESOLVE
     } == {t: action_for(t) for t in Trigger}
     with pytest.raises(InvalidInput, match="trigger must be one of"):
         action_for("dance")
@@ -452,9 +459,9 @@ def test_action_for_maps_workflow_triggers() -> None:
 @pytest.mark.parametrize(
     ("actor", "action", "ticket", "message"),
     [
-        ("ann", Action.VIEW, None, "actor must be an Actor"),
+        ("ann", Permission.VIEW, None, "actor must be an Actor"),
         (ADA, "dance", None, "action must be one of"),
-        (ADA, Action.VIEW, "T-1", "ticket must be a Ticket or None"),
+        (ADA, Permission.VIEW, "T-1", "ticket must be a Ticket or None"),
     ],
 )
 def test_bad_arguments_are_invalid_input(

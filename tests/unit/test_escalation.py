@@ -14,8 +14,8 @@ from deskflow import INCIDENT, ActionFired, Actor, Escalated, Role, Ticket, Trig
 from deskflow.calendars import BusinessCalendar
 from deskflow.enums import Metric
 from deskflow.escalation import (
-    Action,
     CompositePolicy,
+    EscalationAction,
     EscalationPolicy,
     Fire,
     Notify,
@@ -66,7 +66,7 @@ def assigned(priority: str | None = "P2", at: datetime = T0) -> Ticket:
 
 def run(
     policy: EscalationPolicy, ticket: Ticket, now: datetime, sla: SlaPolicy = SLA
-) -> list[Action]:
+) -> list[EscalationAction]:
     return policy.evaluate(ticket, sla.evaluate(ticket, now), now)
 
 
@@ -76,7 +76,7 @@ def check_at(
     return policy.next_check_at(ticket, sla.evaluate(ticket, now), now)
 
 
-def keys(actions: Sequence[Action]) -> list[str]:
+def keys(actions: Sequence[EscalationAction]) -> list[str]:
     return [a.dedup_key for a in actions]
 
 
@@ -664,7 +664,7 @@ def test_a_custom_policy_in_a_composite() -> None:
     """
 
     class Vip:
-        def evaluate(self, ticket: Ticket, sla: object, now: datetime) -> list[Action]:
+        def evaluate(self, ticket: Ticket, sla: object, now: datetime) -> list[EscalationAction]:
             key = action_key(ticket.id, "vip", "priority", 1, "P2")
             return [RaisePriority(priority="P2", dedup_key=key, reason="VIP")]
 

@@ -26,7 +26,7 @@ from deskflow import (
     Visibility,
 )
 from deskflow.calendars import BusinessCalendar
-from deskflow.reports import Compliance, Durations, Satisfaction, Volume, report
+from deskflow.reports import Compliance, Durations, Satisfaction, Volume, desk_report
 from deskflow.sla import SlaPolicy
 
 H = timedelta(hours=1)
@@ -75,7 +75,7 @@ def test_no_tickets_give_zeros_and_none() -> None:
     """
     An empty desk reports zero counts and None for every mean, median, rate and share.
     """
-    desk = report([], now=NOW, sla=SlaPolicy.itil(ALWAYS))
+    desk = desk_report([], now=NOW, sla=SlaPolicy.itil(ALWAYS))
     assert Volume(0, 0, 0) == desk.volume
     assert {kind: Volume(0, 0, 0) for kind in TicketKind} == desk.by_kind
     assert Durations() == desk.time_to_resolve == desk.time_to_first_response
@@ -113,7 +113,7 @@ def test_volume_counts_opened_resolved_and_backlog_by_kind() -> None:
     request = SERVICE_REQUEST.open("R-1", title="New laptop", requester=ANN, at=T0)
     rejected = SERVICE_REQUEST.fire(request, Trigger.REQUEST_APPROVAL, actor=LEE, at=T0)
     rejected = SERVICE_REQUEST.fire(rejected, Trigger.REJECT, actor=LEE, at=T0 + H)
-    desk = report([fixed, waiting, request, rejected], now=NOW)
+    desk = desk_report([fixed, waiting, request, rejected], now=NOW)
     assert Volume(opened=4, resolved=1, backlog=2) == desk.volume
     assert Volume(2, 1, 1) == desk.by_kind[TicketKind.INCIDENT]
     assert Volume(2, 0, 1) == desk.by_kind[TicketKind.SERVICE_REQUEST]
@@ -128,7 +128,7 @@ def test_fulfilled_requests_are_resolved_and_closed_tickets_stay_resolved() -> N
     request = sr.fire(request, Trigger.ASSIGN, actor=LEE, at=T0, assignee="lee")
     request = sr.fire(request, Trigger.FULFIL, actor=LEE, at=T0 + 3 * H, resolution="shipped")
     closed = fire(resolve(working("T-1"), T0 + H), Trigger.CLOSE, T0 + 5 * DAY)
-    desk = report([request, closed], now=NOW)
+    desk = desk_report([request, closed], now=NOW)
     assert Volume(2, 2, 0) == desk.volume
     assert Durations(2, 2 * H, 2 * H, 3 * H) == desk.time_to_resolve
 
@@ -138,7 +138,7 @@ def test_cancelled_tickets_are_neither_resolved_nor_backlog() -> None:
     A cancelled ticket counts as opened only.
     """
     cancelled = fire(working(), Trigger.CANCEL, T0 + H, reason="duplicate")
-    assert Volume(1, 0, 0) == report([cancelled], now=NOW).volume
+    assert Volume(1, 0, 0) == desk_report([cancelled], now=NOW).volume
 
 
 def test_period_includes_its_start_and_excludes_its_end() -> None:
@@ -146,11 +146,11 @@ def test_period_includes_its_start_and_excludes_its_end() -> None:
     Consecutive periods count a ticket opened or resolved on their shared bound once.
     """
     t = resolve(working(at=T0), T0 + DAY)
-    first = report([t], now=NOW, period=(T0 - DAY, T0 + DAY))
-    second = report([t], now=NOW, period=(T0 + DAY, T0 + 2 * DAY))
+    first = desk_report([t], now=NOW, period=(T0 - DAY, T0 + DAY))
+    second = desk_report([t], now=NOW, period=(T0 + DAY, T0 + 2 * DAY))
     assert (Volume(1, 0, 0), Volume(0, 1, 0)) == (first.volume, second.volume)
     assert (T0 - DAY, T0 + DAY) == first.period
-    assert Volume(0, 0, 0) == report([t], now=NOW, period=(T0, T0)).volume
+    assert Volume(0, 0, 0) == desk_report([t], now=NOW, period=(T0, T0)).volume
 
 
 def test_report_is_as_of_now_ignoring_later_events() -> None:
@@ -159,9 +159,9 @@ def test_report_is_as_of_now_ignoring_later_events() -> None:
     """
     t = resolve(working("T-1"), T0 + 2 * DAY)
     later = opened("T-2", at=T0 + 3 * DAY)
-    desk = report([t, later], now=T0 + DAY)
+    desk = desk_report([t, later], now=T0 + DAY)
     assert Volume(opened=1, resolved=0, backlog=1) == desk.volume
-    assert Volume(opened=2, resolved=1, backlog=1) == report([t, later], now=NOW).volume
+    assert Volume(opened=2, resolved=1, backlog=1) == desk_report([t, later], now=NOW).volume
 
 
 # -- times to resolve and to respond -----------------------------------------------------
@@ -174,7 +174,7 @@ def test_time_to_resolve_runs_to_the_last_resolution() -> None:
     t = resolve(working(), T0 + H)
     t = fire(t, Trigger.REOPEN, T0 + 2 * H)
     t = resolve(t, T0 + 5 * H)
-    desk = report([t], now=NOW)
+    desk = desk_report([t], now=NOW)
     assert Durations(1, 5 * H, 5 * H, 5 * H) == desk.time_to_resolve
     assert (1, 1.0, 0) == (desk.reopened, desk.reopen_rate, desk.first_contact)
 
@@ -184,7 +184,7 @@ def test_a_reopened_ticket_is_backlog_until_resolved_again() -> None:
     Reopened and still being worked, a ticket is not resolved: it is in the backlog.
     """
     t = fire(resolve(working(), T0 + H), Trigger.REOPEN, T0 + 2 * H)
-    desk = report([t], now=NOW)
+    desk = desk_report([t], now=NOW)
     assert (Volume(1, 0, 1), None) == (desk.volume, desk.reopen_rate)
 
 
@@ -195,7 +195,7 @@ def test_time_to_resolve_is_real_time_across_a_dst_change() -> None:
     london = ZoneInfo("Europe/London")
     start = datetime(2026, 3, 29, 0, 30, tzinfo=london)
     t = resolve(working(at=start), datetime(2026, 3, 29, 2, 30, tzinfo=london))
-    assert H == report([t], now=start + DAY).time_to_resolve.mean
+    assert H == desk_report([t], now=start + DAY).time_to_resolve.mean
 
 
 def test_business_time_to_resolve_uses_the_policy_calendar() -> None:
@@ -204,10 +204,10 @@ def test_business_time_to_resolve_uses_the_policy_calendar() -> None:
     """
     friday = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)
     t = resolve(working(at=friday), friday + 68 * H)
-    desk = report([t], now=NOW, sla=SlaPolicy.itil(OFFICE))
+    desk = desk_report([t], now=NOW, sla=SlaPolicy.itil(OFFICE))
     assert 68 * H == desk.time_to_resolve.mean
     assert Durations(1, 4 * H, 4 * H, 4 * H) == desk.business_time_to_resolve
-    assert report([t], now=NOW).business_time_to_resolve is None
+    assert desk_report([t], now=NOW).business_time_to_resolve is None
 
 
 def test_first_response_is_the_first_public_agent_comment() -> None:
@@ -219,7 +219,7 @@ def test_first_response_is_the_first_public_agent_comment() -> None:
     t = say(t, T0 + 20 * M)
     t = say(t, T0 + 30 * M)
     silent = say(working("T-2"), T0 + M, internal=True)
-    desk = report([t, silent], now=NOW)
+    desk = desk_report([t, silent], now=NOW)
     assert Durations(1, 20 * M, 20 * M, 20 * M) == desk.time_to_first_response
 
 
@@ -228,8 +228,8 @@ def test_first_response_counts_in_the_period_it_was_given() -> None:
     A response given after the period does not count in it.
     """
     t = say(working(), T0 + 2 * DAY)
-    assert 0 == report([t], now=NOW, period=(T0, T0 + DAY)).time_to_first_response.count
-    assert 1 == report([t], now=NOW, period=(T0 + DAY, NOW)).time_to_first_response.count
+    assert 0 == desk_report([t], now=NOW, period=(T0, T0 + DAY)).time_to_first_response.count
+    assert 1 == desk_report([t], now=NOW, period=(T0 + DAY, NOW)).time_to_first_response.count
 
 
 # -- first-contact resolution, reopens and escalations -------------------------------------
@@ -241,7 +241,7 @@ def test_first_contact_allows_first_assignment_and_a_change_of_agent() -> None:
     """
     t = fire(working(), Trigger.ASSIGN, T0 + H, assignee="kim")
     direct = resolve(opened("T-2"), T0 + H)
-    desk = report([resolve(t, T0 + 2 * H), direct], now=NOW)
+    desk = desk_report([resolve(t, T0 + 2 * H), direct], now=NOW)
     assert (2, 1.0) == (desk.first_contact, desk.first_contact_rate)
 
 
@@ -262,7 +262,7 @@ def test_detours_are_not_first_contact(detour: Callable[[Ticket], Ticket]) -> No
     t = detour(working())
     if t.state == "pending":
         t = fire(t, Trigger.REPLY, T0 + 2 * H)
-    desk = report([resolve(t, T0 + 3 * H)], now=NOW)
+    desk = desk_report([resolve(t, T0 + 3 * H)], now=NOW)
     assert (1, 0, 0.0) == (desk.volume.resolved, desk.first_contact, desk.first_contact_rate)
 
 
@@ -270,7 +270,7 @@ def test_unresolved_tickets_are_never_first_contact() -> None:
     """
     First-contact resolution needs a resolution.
     """
-    assert 0 == report([working()], now=NOW).first_contact
+    assert 0 == desk_report([working()], now=NOW).first_contact
 
 
 def test_escalation_rate_is_the_share_that_reached_tier_two() -> None:
@@ -283,7 +283,7 @@ def test_escalation_rate_is_the_share_that_reached_tier_two() -> None:
     logged = INCIDENT.open("T-2", title="Core switch", requester=ANN, at=T0, tier=2)
     plain = working("T-3")
     tickets = [resolve(t, T0 + 3 * H) for t in (back, logged, plain, working("T-4"))]
-    desk = report(tickets, now=NOW)
+    desk = desk_report(tickets, now=NOW)
     assert (2, 0.5) == (desk.escalated, desk.escalation_rate)
 
 
@@ -307,13 +307,13 @@ def test_sla_compliance_counts_met_and_breached_clocks_per_metric() -> None:
     """
     Met without breach over decided clocks; running breached clocks count, unbreached do not.
     """
-    desk = report(sla_desk(), now=NOW, sla=SlaPolicy.itil(ALWAYS))
+    desk = desk_report(sla_desk(), now=NOW, sla=SlaPolicy.itil(ALWAYS))
     assert Compliance(met=1, breached=2) == desk.sla[Metric.RESOLUTION]
     assert Compliance(met=1, breached=2) == desk.sla[Metric.FIRST_RESPONSE]
     assert Compliance(met=1, breached=2) == desk.sla[Metric.PERIODIC_UPDATE]
     assert Compliance(met=0, breached=0) == desk.sla[Metric.NEXT_RESPONSE]
     assert 1 / 3 == desk.sla[Metric.RESOLUTION].rate
-    assert {} == report(sla_desk(), now=NOW).sla
+    assert {} == desk_report(sla_desk(), now=NOW).sla
 
 
 def test_sla_clock_counts_in_the_period_it_was_decided() -> None:
@@ -321,7 +321,7 @@ def test_sla_clock_counts_in_the_period_it_was_decided() -> None:
     A breach counts when it happened; a clock met on time counts when it was met.
     """
     policy = SlaPolicy.itil(ALWAYS)
-    desk = report(sla_desk(), now=NOW, sla=policy, period=(T0 + 8 * H, T0 + DAY))
+    desk = desk_report(sla_desk(), now=NOW, sla=policy, period=(T0 + 8 * H, T0 + DAY))
     # Both late tickets breached resolution at 17:00, inside the window; the on-time one was
     # met at 11:00 and every first response was decided by 10:00, before it.
     assert Compliance(met=0, breached=2) == desk.sla[Metric.RESOLUTION]
@@ -335,11 +335,11 @@ def test_sla_may_choose_a_policy_per_ticket() -> None:
     strict, lax = SlaPolicy.itil(ALWAYS), SlaPolicy.itil(OFFICE)
     # 22 wall hours but 6 office hours: late on the 24x7 policy only.
     tickets = [resolve(working(i, at=T0 + 3 * H), T0 + DAY + H) for i in ("T-1", "T-2")]
-    desk = report(tickets, now=NOW, sla=lambda t: lax if t.id == "T-1" else strict)
+    desk = desk_report(tickets, now=NOW, sla=lambda t: lax if t.id == "T-1" else strict)
     assert Compliance(met=1, breached=1) == desk.sla[Metric.RESOLUTION]
     t = tickets[0]
     with pytest.raises(InvalidInput, match=r"sla\(T-1\) must return an SlaPolicy, got str"):
-        report([t], now=NOW, sla=lambda _: "gold")  # type: ignore[arg-type,return-value]
+        desk_report([t], now=NOW, sla=lambda _: "gold")  # type: ignore[arg-type,return-value]
 
 
 # -- satisfaction --------------------------------------------------------------------------
@@ -352,7 +352,7 @@ def test_satisfaction_is_mean_rating_and_share_of_four_and_five() -> None:
     ratings = [5, 4, 2, 1]
     tickets = [rate(resolve(working(f"T-{r}"), T0 + H), T0 + 2 * H, r) for r in ratings]
     changed_mind = rate(rate(resolve(working("T-9"), T0 + H), T0 + 2 * H, 1), T0 + 3 * H, 4)
-    desk = report([*tickets, changed_mind], now=NOW)
+    desk = desk_report([*tickets, changed_mind], now=NOW)
     assert Satisfaction(count=5, sum_of_ratings=16, satisfied=3) == desk.satisfaction
     assert (3.2, 0.6) == (desk.satisfaction.mean, desk.satisfaction.csat)
 
@@ -362,7 +362,7 @@ def test_ratings_count_in_the_period_they_were_given() -> None:
     A rating given after the period is not in it.
     """
     t = rate(resolve(working(), T0 + H), T0 + 2 * DAY, 5)
-    assert 0 == report([t], now=NOW, period=(T0, T0 + DAY)).satisfaction.count
+    assert 0 == desk_report([t], now=NOW, period=(T0, T0 + DAY)).satisfaction.count
 
 
 # -- grouping and export -------------------------------------------------------------------
@@ -375,7 +375,7 @@ def test_by_groups_every_figure_by_the_current_field_value() -> None:
     network = resolve(working("T-1", group="network"), T0 + H)
     moved = fire(working("T-2", group="network"), Trigger.ASSIGN, T0 + H, group="apps")
     nobody = opened("T-3")
-    desk = report([network, moved, nobody], now=NOW, by="group")
+    desk = desk_report([network, moved, nobody], now=NOW, by="group")
     assert ["apps", "network", None] == list(desk.groups)
     assert Volume(1, 0, 1) == desk.groups["apps"].volume
     assert (Volume(1, 1, 0), 1) == (
@@ -401,7 +401,7 @@ def test_by_accepts_each_ticket_field(by: str, keys: list[str | None]) -> None:
     Priority, kind, assignee, category and service group as plain strings.
     """
     tickets = [working("T-1"), opened("T-2", priority="P3")]
-    assert keys == list(report(tickets, now=NOW, by=by).groups)
+    assert keys == list(desk_report(tickets, now=NOW, by=by).groups)
 
 
 def test_to_rows_exports_plain_values_desk_first() -> None:
@@ -409,7 +409,7 @@ def test_to_rows_exports_plain_values_desk_first() -> None:
     Rows are flat dicts of numbers, strings and None; durations in seconds.
     """
     t = rate(resolve(say(working(), T0 + 6 * M), T0 + H), T0 + 2 * H, 5)
-    rows = report([t, working("T-2", group="network")], now=NOW, by="group").to_rows()
+    rows = desk_report([t, working("T-2", group="network")], now=NOW, by="group").to_rows()
     assert [(None, None), ("group", "network"), ("group", "service-desk")] == [
         (row["by"], row["key"]) for row in rows
     ]
@@ -435,7 +435,7 @@ def test_to_row_has_sla_columns_with_a_policy() -> None:
     """
     With a policy, each metric gets met, breached and rate columns.
     """
-    row = report(sla_desk(), now=NOW, sla=SlaPolicy.itil(ALWAYS)).to_row()
+    row = desk_report(sla_desk(), now=NOW, sla=SlaPolicy.itil(ALWAYS)).to_row()
     assert (1, 2, 1 / 3) == (
         row["sla_resolution_met"],
         row["sla_resolution_breached"],
@@ -470,7 +470,7 @@ def test_bad_arguments_raise_invalid_input(kwargs: dict[str, object], message: s
     """
     arguments: dict[str, object] = {"now": NOW, **kwargs}
     with pytest.raises(InvalidInput, match=message):
-        report([working()], **arguments)  # type: ignore[arg-type]
+        desk_report([working()], **arguments)  # type: ignore[arg-type]
 
 
 def test_non_tickets_are_refused() -> None:
@@ -478,4 +478,4 @@ def test_non_tickets_are_refused() -> None:
     Only Ticket objects can be reported on.
     """
     with pytest.raises(InvalidInput, match="tickets must be Ticket objects, got str"):
-        report(["T-1"], now=NOW)  # type: ignore[list-item]
+        desk_report(["T-1"], now=NOW)  # type: ignore[list-item]

@@ -26,7 +26,7 @@ from deskflow import (
     Trigger,
     Visibility,
 )
-from deskflow.authorization import Action, DefaultAuthorization
+from deskflow.authorization import DefaultAuthorization, Permission
 from deskflow.events import ApprovalRequested
 from deskflow.exceptions import InvalidInput, PermissionDenied
 from deskflow.views import (
@@ -152,7 +152,7 @@ def test_the_host_policy_decides_who_views() -> None:
     """
     visible() asks the policy it is given.
     """
-    policy = DefaultAuthorization().with_rules({Role.REQUESTER: {Action.VIEW: ()}})
+    policy = DefaultAuthorization().with_rules({Role.REQUESTER: {Permission.VIEW: ()}})
     assert "T-1" == visible(Actor("zoe", Role.REQUESTER), worked(), policy=policy).id
 
 

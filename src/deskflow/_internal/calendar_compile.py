@@ -1,9 +1,9 @@
 """
-Private half of :mod:`deskflow.calendars`: parse a calendar's definition and compile one
-year of it into sorted UTC open intervals.
+Private half of [`deskflow.calendars`][deskflow.calendars]: parse a calendar's definition and
+compile one year of it into sorted UTC open intervals.
 
 Instants are integers of microseconds since 1970-01-01 UTC, so arithmetic is exact at the
-resolution of :class:`datetime.datetime`. Wall-clock times use the same unit on a "naive"
+resolution of `datetime.datetime`. Wall-clock times use the same unit on a "naive"
 time line (local wall time read as if it were UTC).
 """
 
@@ -49,7 +49,7 @@ _INTERVAL = re.compile(r"\s*(\d\d?):(\d\d)\s*-\s*(\d\d?):(\d\d)\s*")
 
 def load_zone(name: object) -> ZoneInfo:
     """
-    Return the :class:`ZoneInfo` named ``name`` or raise :class:`ConfigError`.
+    Return the `ZoneInfo` named ``name`` or raise [`ConfigError`][deskflow.exceptions.ConfigError].
     """
     if not isinstance(name, str):
         raise ConfigError(
@@ -141,7 +141,7 @@ def parse_weekly(weekly: object) -> tuple[DaySchedule, ...]:
 
 def parse_date(value: object, path: tuple[str | int, ...]) -> int:
     """
-    Return the proleptic ordinal of a :class:`date` (a datetime is refused as ambiguous).
+    Return the proleptic ordinal of a `date` (a datetime is refused as ambiguous).
     """
     if not isinstance(value, date) or isinstance(value, datetime):
         raise ConfigError(f"expected a datetime.date, got {value!r}", path=path)

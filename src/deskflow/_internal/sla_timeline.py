@@ -1,6 +1,6 @@
 """
 The fold behind SLA clocks: from a ticket's history to, per metric, the running intervals of
-its current cycle and the targets in force. Private; :mod:`deskflow.sla` reports on it.
+its current cycle and the targets in force. Private; [`deskflow.sla`][deskflow.sla] reports on it.
 
 Events are taken in groups of equal timestamps, and a group is applied in a canonical order,
 so events with equal timestamps give the same clocks in whatever order they were recorded:

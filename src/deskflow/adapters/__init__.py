@@ -1,10 +1,11 @@
 """
-Adapters: implementations of the ports in :mod:`deskflow.ports`.
+Adapters: implementations of the ports in [`deskflow.ports`][deskflow.ports].
 
-:mod:`deskflow.adapters.memory` holds the in-memory reference adapters, always shipped;
-:mod:`deskflow.adapters.clocks` the system clock and a manual clock for virtual time. The
-names carry their technology as a prefix (``InMemoryTicketRepository``), so a host's own
-adapters sit beside them naturally (``SqlTicketRepository``).
+[`deskflow.adapters.memory`][deskflow.adapters.memory] holds the in-memory reference adapters,
+always shipped; [`deskflow.adapters.clocks`][deskflow.adapters.clocks] the system clock and a
+manual clock for virtual time. The names carry their technology as a prefix
+(``InMemoryTicketRepository``), so a host's own adapters sit beside them naturally
+(``SqlTicketRepository``).
 """
 
 from __future__ import annotations

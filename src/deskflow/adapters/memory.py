@@ -1,9 +1,9 @@
 """
 In-memory adapters for every port: deskflow's reference implementations.
 
-They are what deskflow's own tests, the simulation and a host's unit tests run on, and they
-pass the same contract suites (:mod:`deskflow.testing.contracts`) a host's adapters must pass.
-The clocks are in :mod:`deskflow.adapters.clocks`.
+They are what deskflow's own tests, the simulation and a host's unit tests run on, and they pass
+the same contract suites ([`deskflow.testing.contracts`][deskflow.testing.contracts]) a host's
+adapters must pass. The clocks are in [`deskflow.adapters.clocks`][deskflow.adapters.clocks].
 """
 
 from __future__ import annotations
@@ -52,13 +52,15 @@ def _oldest_first(ticket: Ticket) -> tuple[datetime, str]:
 
 class InMemoryTicketRepository:
     """
-    A :class:`~deskflow.ports.TicketRepository` in a dict, safe to share between threads.
+    A [`TicketRepository`][deskflow.ports.TicketRepository] in a dict, safe to share between
+    threads.
 
     Tickets are immutable, so the stored objects are handed out as they are; every list
     returned is a fresh one. ``due`` reads a heap ordered by next check time: entries made
     stale by a later save are dropped when they surface, so a tick costs O(k log n) for k
     due tickets rather than a scan of all of them.
 
+    ```pycon
     >>> from datetime import datetime, timedelta, timezone
     >>> from deskflow import INCIDENT
     >>> t0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -67,6 +69,8 @@ class InMemoryTicketRepository:
     >>> repo.add(ticket, next_check_at=t0 + timedelta(hours=1))
     >>> repo.get("T-1") == ticket, repo.due(t0 + timedelta(hours=1), limit=10)
     (True, ['T-1'])
+
+    ```
     """
 
     def __init__(self) -> None:
@@ -261,12 +265,13 @@ class InMemoryTicketRepository:
 
 class InMemoryNotifier:
     """
-    A :class:`~deskflow.ports.Notifier` that records what it delivers, in order.
+    A [`Notifier`][deskflow.ports.Notifier] that records what it delivers, in order.
 
-    It can be told to fail, to test retries: always (:meth:`fail_always`), the next N times
-    (:meth:`fail_next`) or at random with a seeded generator (:meth:`fail_randomly`). A
-    failure raises :class:`~deskflow.notifications.NotificationFailed` and records nothing.
+    It can be told to fail, to test retries: always (`fail_always()`), the next N times
+    (`fail_next()`) or at random with a seeded generator (`fail_randomly()`). A failure raises
+    [`NotificationFailed`][deskflow.notifications.NotificationFailed] and records nothing.
 
+    ```pycon
     >>> from datetime import datetime, timezone
     >>> note = Notification("k-1", "T-1", ["ann"], "ticket_opened", "requester", "Logged",
     ...                     "We have your ticket.", datetime(2026, 3, 2, tzinfo=timezone.utc))
@@ -279,6 +284,8 @@ class InMemoryNotifier:
     >>> notifier.send(note)
     >>> [n.dedup_key for n in notifier.sent], notifier.failures
     (['k-1'], 1)
+
+    ```
     """
 
     def __init__(self) -> None:
@@ -307,7 +314,7 @@ class InMemoryNotifier:
 
     def fail_always(self) -> None:
         """
-        Make every send fail until :meth:`recover`.
+        Make every send fail until `recover()`.
         """
         self._always = True
 
@@ -382,12 +389,13 @@ def _words(*texts: str) -> frozenset[str]:
 
 class InMemoryKnowledgeBase:
     """
-    A :class:`~deskflow.ports.KnowledgeBase` that matches keywords of a ticket's title and
+    A [`KnowledgeBase`][deskflow.ports.KnowledgeBase] that matches keywords of a ticket's title and
     description with those of articles; a match in a tag counts 3, in a title 2, in a body 1.
 
     Recorded resolutions become *candidates* (``candidate:<ticket id>``, one per ticket, the
-    latest resolution wins); :meth:`add` one to publish it, after review.
+    latest resolution wins); `add()` one to publish it, after review.
 
+    ```pycon
     >>> kb = InMemoryKnowledgeBase([Article("KB-1", "Reset a VPN token", "Use the portal.",
     ...                                     ["vpn"])])
     >>> from datetime import datetime, timezone
@@ -396,6 +404,8 @@ class InMemoryKnowledgeBase:
     ...                   at=datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
     >>> [a.id for a in kb.suggest(t)]
     ['KB-1']
+
+    ```
     """
 
     def __init__(self, articles: Iterable[Article] = ()) -> None:

@@ -1,14 +1,15 @@
 """
-A :class:`~deskflow.ports.TicketRepository` over a SQL database, with SQLAlchemy Core.
+A [`TicketRepository`][deskflow.ports.TicketRepository] over a SQL database, with SQLAlchemy Core.
 
 It runs on SQLite and PostgreSQL (any SQLAlchemy engine whose dialect has the usual SQL).
 Needs the ``sql`` extra: ``pip install 'deskflow[sql]'``. Not imported by
-:mod:`deskflow.adapters`, so deskflow works without SQLAlchemy.
+[`deskflow.adapters`][deskflow.adapters], so deskflow works without SQLAlchemy.
 
-Two tables, in :data:`metadata`: ``tickets`` (one row per ticket: the columns the queries
-read, and the history as JSON written by :mod:`deskflow.codec`) and ``outbox`` (one row per
-notification ever queued). Instants are stored as integer microseconds since the Unix epoch
-in UTC, so the database compares and orders them exactly, whatever zone they were given in.
+Two tables, in [`metadata`][deskflow.adapters.sql.metadata]: ``tickets`` (one row per ticket:
+the columns the queries read, and the history as JSON written by
+[`deskflow.codec`][deskflow.codec]) and ``outbox`` (one row per notification ever queued).
+Instants are stored as integer microseconds since the Unix epoch in UTC, so the database
+compares and orders them exactly, whatever zone they were given in.
 """
 
 from __future__ import annotations
@@ -97,15 +98,17 @@ def _payload(notification: Notification) -> str:
 
 class SqlTicketRepository:
     """
-    A :class:`~deskflow.ports.TicketRepository` in two SQL tables, through a SQLAlchemy engine.
+    A [`TicketRepository`][deskflow.ports.TicketRepository] in two SQL tables, through a
+    SQLAlchemy engine.
 
     Every write is one transaction: ``save`` updates the row only where the version is the
     expected one (``UPDATE ... WHERE id = :id AND version = :expected``), so of two racing
-    saves one wins and the other raises :class:`~deskflow.exceptions.ConcurrencyError`,
+    saves one wins and the other raises [`ConcurrencyError`][deskflow.exceptions.ConcurrencyError],
     having written nothing, not even its outbox items. Loading replays the stored history,
     so every ticket returned is a fresh, equal copy. ``create_tables=True`` (the default)
     creates missing tables; pass False when migrations own the schema.
 
+    ```pycon
     >>> import sqlalchemy
     >>> from datetime import datetime, timedelta, timezone
     >>> from deskflow import INCIDENT
@@ -116,6 +119,8 @@ class SqlTicketRepository:
     >>> repo.get("T-1") == ticket, repo.due(t0 + timedelta(hours=1), limit=10)
     (True, ['T-1'])
     >>> repo.engine.dispose()
+
+    ```
     """
 
     def __init__(self, engine: sa.Engine, *, create_tables: bool = True) -> None:

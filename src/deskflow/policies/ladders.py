@@ -2,18 +2,20 @@
 The escalation ladder: page level after level until someone acknowledges, as PagerDuty's
 escalation policies do.
 
-A :class:`Ladder` is a list of levels, each with its targets (agent ids) and the delay
-before the next level is paged; after the last level it starts again, ``loops`` more times.
-A level pages all its targets at once, or one per pass in turn (round-robin); a level with
-no targets is skipped. Paging stops for the cycle when someone acknowledges (an
-:class:`Acknowledged` event, or the ticket entering an acknowledging state such as
-in_progress) or when the ticket is resolved; a reopen starts the ladder again.
+A [`Ladder`][deskflow.policies.ladders.Ladder] is a list of levels, each with its targets (agent
+ids) and the delay before the next level is paged; after the last level it starts again,
+``loops`` more times. A level pages all its targets at once, or one per pass in turn
+(round-robin); a level with no targets is skipped. Paging stops for the cycle when someone
+acknowledges (an [`Acknowledged`][deskflow.events.Acknowledged] event, or the ticket entering an
+acknowledging state such as in_progress) or when the ticket is resolved; a reopen starts the
+ladder again.
 
 Timing is wall-clock from the start of the cycle: the ticket's opening or its reopen. A
-:class:`LadderPolicy` keeps dated versions of the ladder and pages each ticket by the
-version in effect when the ticket was opened, so publishing a new ladder never changes the
-paging of tickets already open.
+[`LadderPolicy`][deskflow.policies.ladders.LadderPolicy] keeps dated versions of the ladder and
+pages each ticket by the version in effect when the ticket was opened, so publishing a new
+ladder never changes the paging of tickets already open.
 
+```pycon
 >>> from datetime import datetime, timedelta, timezone
 >>> from deskflow import INCIDENT
 >>> from deskflow.calendars import BusinessCalendar
@@ -31,6 +33,8 @@ paging of tickets already open.
 >>> t = t.record(Acknowledged(at=now, actor="mia"))
 >>> policy.evaluate(t, report, now + timedelta(hours=1))
 []
+
+```
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ from deskflow._internal import checks as _checks
 from deskflow._internal.escalation_support import config_text, workflow_repr
 from deskflow.enums import Metric, State
 from deskflow.escalation import (
-    Action,
+    EscalationAction,
     Notify,
     WorkCycle,
     action_key,
@@ -212,6 +216,7 @@ class Ladder:
     """
     Levels paged one after the other, the whole ladder repeated ``loops`` times (0 to 9).
 
+    ```pycon
     >>> ladder = Ladder(
     ...     [{"targets": ["kim", "lee"], "delay": 5, "mode": "round_robin"},
     ...      {"targets": []},
@@ -224,6 +229,8 @@ class Ladder:
     0:05:00 level3-loop0 ('mia',)
     0:15:00 level1-loop1 ('lee',)
     0:20:00 level3-loop1 ('mia',)
+
+    ```
     """
 
     levels: tuple[LadderLevel, ...] = attrs.field(converter=_levels)
@@ -305,10 +312,11 @@ class LadderPolicy:
     Pages a ticket's ladder — the version in effect when the ticket was opened — from the
     start of each cycle until someone acknowledges or the ticket is resolved.
 
-    ``versions`` is a :class:`Ladder` (in effect since always), ``{effective_from: ladder}``
-    or ``(effective_from, ladder)`` pairs. Entering a state that stops the resolution clock,
-    or one of ``acknowledged_states`` (the workflow's in_progress or in_fulfilment by
-    default), counts as an acknowledgement, except for the reopen that starts a cycle.
+    ``versions`` is a [`Ladder`][deskflow.policies.ladders.Ladder] (in effect since always),
+    ``{effective_from: ladder}`` or ``(effective_from, ladder)`` pairs. Entering a state that
+    stops the resolution clock, or one of ``acknowledged_states`` (the workflow's in_progress or
+    in_fulfilment by default), counts as an acknowledgement, except for the reopen that starts a
+    cycle.
     """
 
     versions: tuple[LadderVersion, ...] = attrs.field(converter=_versions)
@@ -392,7 +400,7 @@ class LadderPolicy:
                 out.append((at, key, step, cycle.number))
         return out
 
-    def evaluate(self, ticket: Ticket, sla: SlaReport, now: datetime) -> list[Action]:
+    def evaluate(self, ticket: Ticket, sla: SlaReport, now: datetime) -> list[EscalationAction]:
         """
         A page for every step of the current cycle that is due and not paged yet.
         """

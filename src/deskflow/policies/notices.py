@@ -1,12 +1,13 @@
 """
 Notices: who hears about a ticket as its SLA clocks run.
 
-:class:`SlaNotices` sends ServiceNow's SLA notifications (50% to the assignee, 75% and the
-breach to the assignee and their manager); :class:`HierarchicalNotices` is ITIL's
-hierarchical escalation — supervisors and managers told about urgent tickets and late ones.
-Recipients are written as tokens (``assignee``, ``manager``, ``supervisor``, ``group``,
-``agent:<id>``) and resolved through a :class:`Directory` when the notice is due; a token
-that resolves to nobody is dropped, and a notice left with nobody is not sent.
+[`SlaNotices`][deskflow.policies.notices.SlaNotices] sends ServiceNow's SLA notifications (50%
+to the assignee, 75% and the breach to the assignee and their manager);
+[`HierarchicalNotices`][deskflow.policies.notices.HierarchicalNotices] is ITIL's hierarchical
+escalation — supervisors and managers told about urgent tickets and late ones. Recipients are
+written as tokens (``assignee``, ``manager``, ``supervisor``, ``group``, ``agent:<id>``) and
+resolved through a [`Directory`][deskflow.policies.notices.Directory] when the notice is due; a
+token that resolves to nobody is dropped, and a notice left with nobody is not sent.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from deskflow._internal.escalation_support import (
 )
 from deskflow.enums import Metric, Priority
 from deskflow.escalation import (
-    Action,
+    EscalationAction,
     Notify,
     action_key,
     check_evaluation,
@@ -81,10 +82,14 @@ class Directory(Protocol):
 @attrs.frozen
 class MappingDirectory:
     """
-    A :class:`Directory` read from two mappings: agent -> manager and group -> supervisor.
+    A [`Directory`][deskflow.policies.notices.Directory] read from two mappings: agent ->
+    manager and group -> supervisor.
 
+    ```pycon
     >>> MappingDirectory(managers={"lee": "mia"}).manager_of("lee")
     'mia'
+
+    ```
     """
 
     managers: Mapping[str, str] = attrs.field(factory=dict, hash=False)
@@ -197,9 +202,9 @@ class _NoticeRun:
     notices: tuple[_Notice, ...]
     directory: Directory
 
-    def due(self, ticket: Ticket, sla: SlaReport, now: datetime) -> list[Action]:
+    def due(self, ticket: Ticket, sla: SlaReport, now: datetime) -> list[EscalationAction]:
         fired = fired_keys(ticket)
-        out: list[Action] = []
+        out: list[EscalationAction] = []
         for notice in self.notices:
             clock = live_clock(sla, notice.metric)
             at = passed_at(clock, notice.threshold, now) if clock else None
@@ -238,12 +243,13 @@ class _NoticePolicy:
     __slots__ = ()
     _run: _NoticeRun
 
-    def evaluate(self, ticket: Ticket, sla: SlaReport, now: datetime) -> list[Action]:
+    def evaluate(self, ticket: Ticket, sla: SlaReport, now: datetime) -> list[EscalationAction]:
         raise NotImplementedError  # pragma: no cover - both subclasses define it
 
     def watched(self) -> frozenset[tuple[Metric, str]]:
         """
-        The (metric, threshold) pairs notified; see :func:`~deskflow.escalation.check_thresholds`.
+        The (metric, threshold) pairs notified; see
+        [`check_thresholds()`][deskflow.escalation.check_thresholds].
         """
         return self._run.watched()
 
@@ -283,8 +289,10 @@ class SlaNotices(_NoticePolicy):
 
     ``rules`` maps metric -> threshold -> recipient tokens (``assignee``, ``manager``,
     ``supervisor``, ``group`` or ``agent:<id>``); by default every metric follows
-    :data:`SERVICENOW_NOTICES`. Thresholds are named as the SLA report names them.
+    [`SERVICENOW_NOTICES`][deskflow.policies.notices.SERVICENOW_NOTICES]. Thresholds are named
+    as the SLA report names them.
 
+    ```pycon
     >>> from datetime import datetime, timedelta, timezone
     >>> from deskflow import INCIDENT, Actor, Role
     >>> from deskflow.calendars import BusinessCalendar
@@ -297,6 +305,8 @@ class SlaNotices(_NoticePolicy):
     >>> now = opened + timedelta(hours=5)
     >>> [a.dedup_key for a in notices.evaluate(t, sla.evaluate(t, now), now)]
     ['INC-1|sla-notices|resolution|c1|50%']
+
+    ```
     """
 
     rules: NoticeRules | None = attrs.field(default=None, eq=False, hash=False)
@@ -310,7 +320,7 @@ class SlaNotices(_NoticePolicy):
         notices = _notices(rules, "rules", "sla-warning", "sla-breach")
         object.__setattr__(self, "_run", _NoticeRun(self.name, notices, self.directory))
 
-    def evaluate(self, ticket: Ticket, sla: SlaReport, now: datetime) -> list[Action]:
+    def evaluate(self, ticket: Ticket, sla: SlaReport, now: datetime) -> list[EscalationAction]:
         """
         A notice for each threshold passed in the current cycle and not yet notified.
         """
@@ -341,6 +351,7 @@ class HierarchicalNotices(_NoticePolicy):
     The priority notice goes once per cycle to ``on_priority`` when the ticket has one of
     ``priorities``; ``thresholds`` maps metric -> threshold -> recipient tokens.
 
+    ```pycon
     >>> from datetime import datetime, timezone
     >>> from deskflow import INCIDENT
     >>> from deskflow.calendars import BusinessCalendar
@@ -352,6 +363,8 @@ class HierarchicalNotices(_NoticePolicy):
     >>> report = SlaPolicy.itil(BusinessCalendar.always("UTC")).evaluate(t, opened)
     >>> [(a.recipients, a.dedup_key) for a in policy.evaluate(t, report, opened)]
     [(('sam',), 'INC-2|hierarchical|priority|c1|P1')]
+
+    ```
     """
 
     directory: Directory = attrs.field(factory=MappingDirectory, converter=_directory)
@@ -373,12 +386,12 @@ class HierarchicalNotices(_NoticePolicy):
         notices = _notices(self.thresholds, "thresholds", "escalation-notice", "escalation-breach")
         object.__setattr__(self, "_run", _NoticeRun(self.name, notices, self.directory))
 
-    def evaluate(self, ticket: Ticket, sla: SlaReport, now: datetime) -> list[Action]:
+    def evaluate(self, ticket: Ticket, sla: SlaReport, now: datetime) -> list[EscalationAction]:
         """
         The priority notice (once per cycle) and the threshold notices that are due.
         """
         check_evaluation(ticket, sla, now)
-        out: list[Action] = []
+        out: list[EscalationAction] = []
         priority = ticket.priority
         resolved = self.workflow.stops_metric(ticket.state, Metric.RESOLUTION)
         if priority in self.priorities and not resolved:

@@ -1,8 +1,9 @@
 """
 Queues: which group a ticket belongs to by rule, and which ticket an agent takes next.
 
-A :class:`RuleTable` maps category and service to a group (lowest order wins), as
-ServiceNow's assignment rules do; :func:`next_ticket` is the pull queue — "give me the next
+A [`RuleTable`][deskflow.policies.queues.RuleTable] maps category and service to a group (lowest
+order wins), as ServiceNow's assignment rules do;
+[`next_ticket()`][deskflow.policies.queues.next_ticket] is the pull queue — "give me the next
 ticket": priority first, then waiting time.
 """
 
@@ -96,6 +97,7 @@ class RuleTable:
     """
     Category and service to group: the matching rule with the lowest order wins.
 
+    ```pycon
     >>> from datetime import datetime, timezone
     >>> from deskflow import INCIDENT
     >>> now = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -105,6 +107,8 @@ class RuleTable:
     ...                        category="network")
     >>> table.select(ticket, [], now).reason
     "rule 10 (category=network) routes to group 'netops'"
+
+    ```
     """
 
     rules: tuple[RoutingRule, ...] = attrs.field(converter=_routing_rules)

@@ -1,9 +1,10 @@
 """
 The built-in routing policies: who gets the ticket.
 
-Filters keep the candidates who may take a ticket (available, in the group, with capacity,
-with the skills); rankers choose among them (longest idle, least loaded); a :class:`Router`
-chains filters, a ranker and a fallback; :class:`SkillsBased` ranks by skill level.
+Filters keep the candidates who may take a ticket (available, in the group, with capacity, with
+the skills); rankers choose among them (longest idle, least loaded); a
+[`Router`][deskflow.policies.routers.Router] chains filters, a ranker and a fallback;
+[`SkillsBased`][deskflow.policies.routers.SkillsBased] ranks by skill level.
 """
 
 from __future__ import annotations
@@ -102,8 +103,11 @@ class HasSkills:
     """
     Keeps agents with at least the given level in every required skill.
 
+    ```pycon
     >>> HasSkills({"network": 3}).admits(None, Candidate("ann", skills={"network": 4}))
     True
+
+    ```
     """
 
     required: Mapping[str, int] = attrs.field(converter=_required, hash=False)
@@ -201,6 +205,7 @@ class Router:
     """
     Filters, then a ranker; if no candidate passes every filter, the fallback decides.
 
+    ```pycon
     >>> from datetime import datetime, timezone
     >>> from deskflow import INCIDENT
     >>> now = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -209,6 +214,8 @@ class Router:
     >>> router.select(ticket, [Candidate("kim", capacity=3, load=2),
     ...                        Candidate("lee", capacity=3, load=0)], now).agent
     'lee'
+
+    ```
     """
 
     filters: tuple[CandidateFilter, ...] = attrs.field(converter=_filters)

@@ -1,10 +1,11 @@
 """
 Functional escalation: the ticket moves up the support tiers, L1 -> L2 -> L3.
 
-:class:`FunctionalTiers` is ITIL's functional escalation as a table of tiers, each a
-support group. It fires ``escalate`` to the next tier when a watched SLA clock passes its
-threshold while the ticket sits at a tier, gives the details for escalating by hand, and
-the action that returns a ticket to the first line when the resolver group cannot place it.
+[`FunctionalTiers`][deskflow.policies.tiers.FunctionalTiers] is ITIL's functional escalation as
+a table of tiers, each a support group. It fires ``escalate`` to the next tier when a watched
+SLA clock passes its threshold while the ticket sits at a tier, gives the details for escalating
+by hand, and the action that returns a ticket to the first line when the resolver group cannot
+place it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from deskflow._internal.escalation_support import (
 )
 from deskflow.enums import Metric, Trigger
 from deskflow.escalation import (
-    Action,
+    EscalationAction,
     Fire,
     action_key,
     check_evaluation,
@@ -90,12 +91,15 @@ class FunctionalTiers:
     its threshold after the ticket reached that tier, the policy fires ``escalate`` to the next
     tier. By default tier 1 escalates when resolution passes 75%.
 
+    ```pycon
     >>> from datetime import datetime, timezone
     >>> opened = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
     >>> ticket = INCIDENT.open("T-1", title="VPN down", requester="ann", at=opened)
     >>> tiers = FunctionalTiers(["service-desk", "network", "vendor"])
     >>> tiers.escalate_details(ticket)
     {'tier': 2, 'group': 'network'}
+
+    ```
     """
 
     tiers: Mapping[int, str] = attrs.field(converter=_tier_table, hash=False)
@@ -137,7 +141,7 @@ class FunctionalTiers:
     def watched(self) -> frozenset[tuple[Metric, str]]:
         """
         The (metric, threshold) pairs escalated on; see
-        :func:`~deskflow.escalation.check_thresholds`.
+        [`check_thresholds()`][deskflow.escalation.check_thresholds].
         """
         return frozenset(pair for rules in self._rules.values() for pair in rules)
 
@@ -200,7 +204,7 @@ class FunctionalTiers:
             if (clock := live_clock(sla, metric)) is not None
         ]
 
-    def evaluate(self, ticket: Ticket, sla: SlaReport, now: datetime) -> list[Action]:
+    def evaluate(self, ticket: Ticket, sla: SlaReport, now: datetime) -> list[EscalationAction]:
         """
         ``escalate`` to the next tier, once a watched clock passed its threshold at this tier.
         """

@@ -74,9 +74,9 @@ _STEPS = st.tuples(
 
 class TicketRepositoryContract:
     """
-    What every :class:`~deskflow.ports.TicketRepository` must do; subclass it in a test.
+    What every [`TicketRepository`][deskflow.ports.TicketRepository] must do; subclass it in a test.
 
-    Override :meth:`make_repository` to return a new, empty repository.
+    Override `make_repository()` to return a new, empty repository.
     """
 
     def make_repository(self) -> TicketRepository:
@@ -378,11 +378,11 @@ class TicketRepositoryContract:
 
 class NotifierContract:
     """
-    What every :class:`~deskflow.ports.Notifier` must do; subclass it in a test.
+    What every [`Notifier`][deskflow.ports.Notifier] must do; subclass it in a test.
 
-    Override :meth:`make_notifier`. Optionally override :meth:`delivered` to report what
+    Override `make_notifier()`. Optionally override `delivered()` to report what
     reached the channel (so delivery and its order are checked) and
-    :meth:`make_failing_notifier` to return a notifier that fails the way the adapter
+    `make_failing_notifier()` to return a notifier that fails the way the adapter
     documents (so the error type is checked); the tests needing them skip otherwise.
     """
 

@@ -1,6 +1,6 @@
 """
-:class:`WorkflowStateMachine`: a Hypothesis rule-based state machine that property-checks
-a workflow. Subclass it with your own workflow::
+[`WorkflowStateMachine`][deskflow.testing.machines.WorkflowStateMachine]: a Hypothesis
+rule-based state machine that property-checks a workflow. Subclass it with your own workflow::
 
     from deskflow.testing import WorkflowStateMachine
 

@@ -1,12 +1,15 @@
 """
 Hypothesis strategies for deskflow values: instants, actors, tickets, triggers and details.
 
+```pycon
 >>> from hypothesis import given
 >>> from deskflow import INCIDENT
 >>> @given(tickets(INCIDENT))
 ... def test_replay(ticket):
 ...     assert Ticket.replay(ticket.history) == ticket
 >>> test_replay()
+
+```
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ __all__ = [
     "triggers",
 ]
 
-#: The requester of the tickets that :func:`tickets` opens.
+#: The requester of the tickets that [`tickets()`][deskflow.testing.strategies.tickets] opens.
 REQUESTER = Actor("requester-1", Role.REQUESTER)
 
 _ZONES = ("UTC", "Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kathmandu")
