@@ -20,8 +20,8 @@ demo: $(STAMP)
 	$(BIN)/python -m deskflow demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks docs
-	$(BIN)/ruff format --check src tests benchmarks docs
+	$(BIN)/ruff check src tests benchmarks docs tools
+	$(BIN)/ruff format --check src tests benchmarks docs tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src
@@ -36,8 +36,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 fmt: $(STAMP)
-	$(BIN)/ruff format src tests benchmarks docs
-	$(BIN)/ruff check --fix src tests benchmarks docs
+	$(BIN)/ruff format src tests benchmarks docs tools
+	$(BIN)/ruff check --fix src tests benchmarks docs tools
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis
