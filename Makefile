@@ -27,7 +27,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy src
 
 docs: $(STAMP)
-	$(BIN)/mkdocs build --strict --quiet
+	$(BIN)/mkdocs build --strict
 
 test: lint typecheck docs
 	$(BIN)/pytest -n 2 -p no:cacheprovider
