@@ -4,6 +4,11 @@ MkDocs hooks: draw the workflows from the code, so the lifecycle page cannot dri
 A line ``<!-- workflow: NAME -->`` in a page is replaced by a Mermaid diagram of
 ``deskflow.NAME.to_mermaid()``; ``<!-- changelog -->`` by CHANGELOG.md.
 
+Mermaid is served by the site itself: the file named by ``DESKFLOW_MERMAID_JS`` (the
+Makefile fetches a pinned release from npm) is published as ``javascripts/mermaid.min.js``,
+which ``mkdocs.yml`` loads; Material renders with a ``mermaid`` it finds loaded instead of
+fetching one from a CDN.
+
 The module lives outside ``docs/`` so that it is not published with the site. It is also a
 Griffe extension (``DoctestFences``): mkdocstrings renders the docstrings' ``>>>`` examples
 as code instead of as nested quotes.
@@ -11,16 +16,27 @@ as code instead of as nested quotes.
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 from pathlib import Path
 from typing import Any
 
 from griffe import Extension, Object
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
 
 import deskflow
 
 _MARKER = re.compile(r"^<!-- workflow: (\w+) -->$", re.MULTILINE)
 _FENCE = "```"
+#: A page element the browser would load from another host.
+_EXTERNAL = re.compile(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=\"(https?:)?//[^\"]+\"")
+_log = logging.getLogger("mkdocs.hooks.deskflow")
+
+#: Where the site publishes Mermaid; ``extra_javascript`` in mkdocs.yml names the same path.
+MERMAID_URI = "javascripts/mermaid.min.js"
 
 
 def render(markdown: str) -> str:
@@ -76,8 +92,50 @@ class DoctestFences(Extension):  # type: ignore[misc]
             obj.docstring.value = fence_doctests(obj.docstring.value)
 
 
+def mermaid_script(config: MkDocsConfig) -> Path:
+    """
+    The local ``mermaid.min.js`` to publish, from ``DESKFLOW_MERMAID_JS`` (relative to
+    mkdocs.yml); a clear error when it is not there.
+    """
+    where = os.environ.get("DESKFLOW_MERMAID_JS")
+    path = Path(config.config_file_path).parent / where if where else None
+    if path is None or not path.is_file():
+        raise PluginError(
+            f"no local mermaid.min.js (DESKFLOW_MERMAID_JS={where!r}); build the docs with "
+            "`make docs`, which fetches the pinned release from npm once"
+        )
+    return path
+
+
+def on_files(files: Files, config: MkDocsConfig, **_: Any) -> Files:
+    """
+    MkDocs entry point: publish the local Mermaid with the site.
+    """
+    files.append(File.generated(config, MERMAID_URI, abs_src_path=str(mermaid_script(config))))
+    return files
+
+
+def external_loads(html: str) -> list[str]:
+    """
+    The elements of a built page that the browser would fetch from another host.
+
+    >>> external_loads('<script src="https://unpkg.com/x.js"></script><a href="https://x.org">')
+    ['<script src="https://unpkg.com/x.js"']
+    """
+    return [match.group(0) for match in _EXTERNAL.finditer(html)]
+
+
 def on_page_markdown(markdown: str, **_: Any) -> str:
     """
     MkDocs entry point.
     """
     return render(markdown)
+
+
+def on_post_page(output: str, *, page: Any, **_: Any) -> str:
+    """
+    MkDocs entry point: warn (so ``--strict`` fails) when a page would load from another host.
+    """
+    for element in external_loads(output):
+        _log.warning("%s loads from another host: %s", page.file.src_uri, element)
+    return output
