@@ -38,11 +38,8 @@ class Actor:
     ``tier`` is the support level of an agent (1 = first line); ``groups`` the support groups
     the actor belongs to; ``manager`` whom hierarchical notices about the actor's work go to.
 
-    ```pycon
     >>> Actor("ana", Role.AGENT, tier=1, groups={"service-desk"}).groups
     frozenset({'service-desk'})
-
-    ```
     """
 
     id: str = attrs.field()

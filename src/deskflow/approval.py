@@ -124,11 +124,8 @@ class ApprovalStage:
     One stage: its approvers (fixed ids, or a ``resolver`` from the ticket) and how many of
     them must approve.
 
-    ```pycon
     >>> ApprovalStage(["max", "mia"], required="any").required_of(2)
     1
-
-    ```
     """
 
     approvers: tuple[str, ...] = attrs.field(default=(), converter=_approver_ids)
@@ -206,13 +203,10 @@ class ApprovalPolicy:
     Which service requests need approval (of ``categories`` or ``services``; all of them when
     neither is given) and the stages it goes through, in order.
 
-    ```pycon
     >>> policy = ApprovalPolicy([ApprovalStage(["max"]), ApprovalStage(["cfo", "cto"], "any")],
     ...                         categories={"hardware"})
     >>> len(policy.stages)
     2
-
-    ```
     """
 
     stages: tuple[ApprovalStage, ...] = attrs.field(converter=_stages)
@@ -417,7 +411,6 @@ def request_approval(
     """
     Return ``ticket`` with approval requested from the first stage's approvers.
 
-    ```pycon
     >>> from datetime import datetime, timezone
     >>> from deskflow import SERVICE_REQUEST, Actor, Role
     >>> at = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -426,8 +419,6 @@ def request_approval(
     ...                      actor=Actor("ann", Role.REQUESTER), at=at)
     >>> approval_status(t).awaiting
     frozenset({'max'})
-
-    ```
     """
     _checked(ticket, policy, actor, at)
     if not policy.needs_approval(ticket):

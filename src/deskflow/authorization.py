@@ -87,11 +87,8 @@ def action_for(trigger: str) -> Permission:
     """
     The action that firing workflow ``trigger`` needs; fulfilling a request is resolving it.
 
-    ```pycon
     >>> action_for("fulfil")
     <Permission.RESOLVE: 'resolve'>
-
-    ```
     """
     if trigger == Trigger.FULFIL:
         return Permission.RESOLVE
@@ -139,13 +136,10 @@ class AccessRule:
     ``scope`` names what the rule admits and completes the sentence "may only <act on> ...",
     so a refusal reads "requesters may only view their own tickets".
 
-    ```pycon
     >>> weekday = AccessRule("tickets logged on a weekday",
     ...                      lambda actor, ticket: ticket.created_at.weekday() < 5)
     >>> DefaultAuthorization({"agent": {"view": weekday}}).rules_for(Role.AGENT, Permission.VIEW)
     (AccessRule(scope='tickets logged on a weekday'),)
-
-    ```
     """
 
     scope: str
@@ -372,7 +366,6 @@ class DefaultAuthorization:
     (``beneficiary`` finds who benefits; see
     [`deskflow.approval.beneficiary_of()`][deskflow.approval.beneficiary_of]).
 
-    ```pycon
     >>> from datetime import datetime, timezone
     >>> from deskflow import INCIDENT, Actor, Role
     >>> t = INCIDENT.open("T-1", title="VPN down", requester="ann",
@@ -382,8 +375,6 @@ class DefaultAuthorization:
     'requesters may only view their own tickets'
     >>> policy.authorize(Actor("ann", Role.REQUESTER), Permission.RESOLVE, t).reason
     'requesters may not resolve tickets'
-
-    ```
     """
 
     rules: RuleTable = attrs.field(default=DEFAULT_RULES, converter=_table)
@@ -400,12 +391,9 @@ class DefaultAuthorization:
         """
         A copy with the actions of ``changes`` replaced role by role; None removes one.
 
-        ```pycon
         >>> policy = DefaultAuthorization().with_rules({"agent": {"override_priority": ()}})
         >>> Permission.OVERRIDE_PRIORITY in policy.rules[Role.AGENT]
         True
-
-        ```
         """
         merged: dict[Role | str, dict[Permission | str, AccessRule | Iterable[AccessRule]]] = {
             role: dict(row.items()) for role, row in self.rules.items()

@@ -124,7 +124,6 @@ class BusinessCalendar:
     lasts 7 or 9 hours. Open intervals are compiled lazily, one UTC year at a time, into
     sorted instants with running totals: ``add`` and ``elapsed`` are binary searches.
 
-    ```pycon
     >>> from datetime import datetime, timedelta
     >>> from zoneinfo import ZoneInfo
     >>> weekdays = ("mon", "tue", "wed", "thu", "fri")
@@ -132,8 +131,6 @@ class BusinessCalendar:
     >>> friday = datetime(2026, 3, 27, 16, 0, tzinfo=ZoneInfo("Europe/London"))
     >>> print(cal.add(friday, timedelta(hours=2)))  # Monday, after the clocks went forward
     2026-03-30 10:00:00+01:00
-
-    ```
     """
 
     timezone: str

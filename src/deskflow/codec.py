@@ -15,7 +15,6 @@ registering them once with [`register_event()`][deskflow.codec.register_event]. 
 names and malformed data raise [`InvalidInput`][deskflow.exceptions.InvalidInput] saying what is
 wrong and where.
 
-```pycon
 >>> from datetime import datetime, timezone
 >>> from deskflow.events import CommentAdded
 >>> note = CommentAdded(at=datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc), actor="lee",
@@ -25,8 +24,6 @@ wrong and where.
 ('CommentAdded', '2026-03-02T09:00:00+00:00', 'public')
 >>> event_from_dict(data) == note
 True
-
-```
 """
 
 from __future__ import annotations
@@ -396,7 +393,6 @@ def register_event(cls: type[E], name: str | None = None) -> type[E]:
     subclasses; their fields must be attrs fields of the types the codec writes. Registering
     a class again under its name is harmless; a name already taken raises InvalidInput.
 
-    ```pycon
     >>> import attrs
     >>> @register_event
     ... @attrs.frozen(kw_only=True)
@@ -406,8 +402,6 @@ def register_event(cls: type[E], name: str | None = None) -> type[E]:
     >>> call = CallLogged(at=datetime(2026, 3, 2, 9, tzinfo=timezone.utc), actor="lee", minutes=4)
     >>> event_to_dict(call)
     {'type': 'CallLogged', 'at': '2026-03-02T09:00:00+00:00', 'actor': 'lee', 'minutes': 4}
-
-    ```
     """
     if not (isinstance(cls, type) and issubclass(cls, Event) and _is_attrs_class(cls)):
         raise InvalidInput(f"only attrs subclasses of deskflow's Event can be registered: {cls!r}")
@@ -434,11 +428,8 @@ def event_types() -> dict[str, type[Event]]:
     """
     Return the registered event classes by type name (a copy).
 
-    ```pycon
     >>> event_types()["StateChanged"]
     <class 'deskflow.events.StateChanged'>
-
-    ```
     """
     with _lock:
         return {name: shape.cls for name, shape in _by_name.items()}

@@ -6,7 +6,6 @@ pydantic validates the untrusted input at this edge; every problem becomes a
 are named and built through [`deskflow.plugins`][deskflow.plugins], so a config file can name a
 host's own plug-ins too.
 
-```pycon
 >>> desk = load_desk({
 ...     "calendars": {"office": {"timezone": "Europe/London",
 ...                              "weekly": {"mon-fri": ["09:00-17:00"]}}},
@@ -19,8 +18,6 @@ host's own plug-ins too.
 Traceback (most recent call last):
 ...
 deskflow.exceptions.ConfigError: sla.incident.calendar: unknown calendar 'nowhere'; known: default
-
-```
 """
 
 from __future__ import annotations
@@ -62,11 +59,8 @@ def parse_duration(value: object) -> timedelta:
     A duration from config: ``"4h"``, ``"1h30m"``, ``"2d"``, ISO 8601 (``"PT4H"``) or
     seconds.
 
-    ```pycon
     >>> parse_duration("1h30m")
     datetime.timedelta(seconds=5400)
-
-    ```
     """
     if isinstance(value, timedelta):
         return value

@@ -84,14 +84,11 @@ class Desk:
     incidents); ``auto_close_after`` is the business time (on the ticket's SLA calendar) after
     which a resolved ticket closes itself, or None to never auto-close.
 
-    ```pycon
     >>> desk = Desk()
     >>> sorted(desk.workflows)
     [<TicketKind.INCIDENT: 'incident'>, <TicketKind.SERVICE_REQUEST: 'service_request'>]
     >>> desk.auto_close_after
     datetime.timedelta(days=1)
-
-    ```
     """
 
     workflows: Mapping[TicketKind, Workflow] = attrs.field(

@@ -112,13 +112,10 @@ class Priority(enum.StrEnum):
     Members compare by urgency: ``Priority.P1 > Priority.P2`` reads "P1 is more urgent
     than P2", and ``max()`` of several priorities is the most urgent one.
 
-    ```pycon
     >>> max(Priority.P3, Priority.P1, Priority.P5)
     <Priority.P1: 'P1'>
     >>> Priority.P2.rank
     2
-
-    ```
     """
 
     P1 = "P1"

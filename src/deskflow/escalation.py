@@ -20,7 +20,6 @@ to tier in [`deskflow.policies.tiers`][deskflow.policies.tiers], the PagerDuty-s
 [`deskflow.policies.ladders`][deskflow.policies.ladders];
 [`CompositePolicy`][deskflow.escalation.CompositePolicy] runs several as one.
 
-```pycon
 >>> from datetime import datetime, timezone
 >>> from deskflow import INCIDENT
 >>> opened = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -32,8 +31,6 @@ to tier in [`deskflow.policies.tiers`][deskflow.policies.tiers], the PagerDuty-s
 'escalation action notify kim (page): P1 opened [INC-1|on-call|ladder|c1|level1-loop0]'
 >>> page.dedup_key in fired_keys(ticket)
 True
-
-```
 """
 
 from __future__ import annotations
@@ -252,11 +249,8 @@ def action_key(ticket_id: str, policy: str, subject: str, cycle: int, mark: str)
     """
     The dedup key of an action: ticket, policy, metric (or subject), cycle, threshold/level.
 
-    ```pycon
     >>> action_key("INC-1", "sla-notices", "resolution", 1, "75%")
     'INC-1|sla-notices|resolution|c1|75%'
-
-    ```
     """
     return f"{ticket_id}|{policy}|{subject}|c{cycle}|{mark}"
 
@@ -429,7 +423,6 @@ class CompositePolicy:
     """
     Several policies run as one: their actions merged (a key once), the soonest next check.
 
-    ```pycon
     >>> class Quiet:
     ...     def evaluate(self, ticket, sla, now):
     ...         return []
@@ -437,8 +430,6 @@ class CompositePolicy:
     ...         return None
     >>> len(CompositePolicy([Quiet(), Quiet()]).policies)
     2
-
-    ```
     """
 
     policies: tuple[EscalationPolicy, ...] = attrs.field(converter=_policies)

@@ -86,7 +86,6 @@ class Notification:
     are its rendered text for ``audience``; ``data`` holds extra (name, value) pairs a
     channel may use, kept sorted by name. Repeated recipients are dropped.
 
-    ```pycon
     >>> from datetime import datetime, timezone
     >>> n = Notification(
     ...     dedup_key="T-1:resolved:5", ticket_id="T-1", recipients=["ann"],
@@ -97,8 +96,6 @@ class Notification:
     ... )
     >>> n.recipients, n.audience, n.data
     (('ann',), <Audience.REQUESTER: 'requester'>, (('url', 'https://desk.example/T-1'),))
-
-    ```
     """
 
     dedup_key: str = attrs.field(validator=required_text_field)

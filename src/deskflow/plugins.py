@@ -7,11 +7,8 @@ policies registered in-process with [`register()`][deskflow.plugins.register], t
 built-ins, then the installed entry points, and builds it with the options given. Nothing is
 imported or loaded until a name is asked for: importing deskflow never loads a plug-in.
 
-```pycon
 >>> load_policy("deskflow.priority", "itil").priority("high", "medium")
 <Priority.P2: 'P2'>
-
-```
 """
 
 from __future__ import annotations

@@ -9,14 +9,11 @@ method has a one-line contract; the contract suites pin the details.
 All datetimes are timezone-aware; a naive one is [`InvalidInput`][deskflow.exceptions.InvalidInput].
 The protocols are runtime-checkable, so a host can check that its object has the methods:
 
-```pycon
 >>> from deskflow.adapters import InMemoryTicketRepository, SystemClock
 >>> isinstance(InMemoryTicketRepository(), TicketRepository), isinstance(SystemClock(), Clock)
 (True, True)
 >>> isinstance(object(), Clock)
 False
-
-```
 """
 
 from __future__ import annotations
@@ -164,11 +161,8 @@ class Article:
     """
     A knowledge article: a known solution an agent (or a requester) can apply.
 
-    ```pycon
     >>> Article("KB-7", "Reset a VPN token", "Open the portal, then ...", ["vpn", "token"]).tags
     ('vpn', 'token')
-
-    ```
     """
 
     id: str = attrs.field(validator=required_text_field)

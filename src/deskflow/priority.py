@@ -68,12 +68,9 @@ class PriorityFacts:
     [`Urgency`][deskflow.enums.Urgency] members, or names of a wider scale such as
     [`FIVE_LEVELS`][deskflow.priority.FIVE_LEVELS].
 
-    ```pycon
     >>> from deskflow.enums import Impact, Urgency
     >>> PriorityFacts(Impact.HIGH, "low", service="email").urgency
     'low'
-
-    ```
     """
 
     impact: str = attrs.field(converter=_level)
@@ -151,15 +148,12 @@ class PriorityMatrix:
     urgency ``levels[u]``, levels most severe first. Validated when built: square, complete
     and monotone (raising impact or urgency never lowers the priority).
 
-    ```pycon
     >>> from deskflow.enums import Impact, Urgency
     >>> itil = PriorityMatrix.itil()
     >>> itil.priority(Impact.MEDIUM, Urgency.HIGH)
     <Priority.P2: 'P2'>
     >>> itil.prioritize(PriorityFacts("low", "low")).explanation
     'impact low and urgency low give P5 in the itil matrix'
-
-    ```
     """
 
     levels: tuple[str, ...] = attrs.field(converter=_levels)

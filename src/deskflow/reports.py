@@ -76,13 +76,10 @@ class Durations:
     The statistics are None when nothing was measured. The 90th percentile is by nearest
     rank: the smallest measured duration that at least 90% of them do not exceed.
 
-    ```pycon
     >>> h = timedelta(hours=1)
     >>> d = Durations.of([4 * h, h, 2 * h, 3 * h])
     >>> d.count, d.mean == 2.5 * h, d.median == 2.5 * h, d.p90 == 4 * h
     (4, True, True, True)
-
-    ```
     """
 
     count: int = 0
@@ -467,7 +464,6 @@ def desk_report(
     ``workflows`` tell which states resolve and end each kind of ticket. Empty inputs give
     zeros and None, never a division by zero.
 
-    ```pycon
     >>> from datetime import datetime, timedelta, timezone
     >>> from deskflow import INCIDENT, Actor, CommentAdded, FeedbackGiven, Role, Trigger
     >>> lee = Actor("lee", Role.AGENT, tier=1)
@@ -483,8 +479,6 @@ def desk_report(
     Volume(opened=2, resolved=1, backlog=1)
     >>> desk.time_to_resolve.mean, desk.first_contact_rate, desk.satisfaction.csat
     (datetime.timedelta(seconds=7200), 1.0, 1.0)
-
-    ```
     """
     now = _checks.aware("now", now)
     window = _period(period)

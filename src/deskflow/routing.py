@@ -81,12 +81,9 @@ class Candidate:
     open tickets the agent takes; 1 unless given), load (how many the agent has) and when
     the agent last got one.
 
-    ```pycon
     >>> ann = Candidate("ann", groups={"network"}, skills={"vpn": 3}, capacity=5, load=2)
     >>> ann.spare, ann.has_room
     (3, True)
-
-    ```
     """
 
     id: str

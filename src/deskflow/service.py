@@ -6,7 +6,6 @@ with the version it loaded — the ticket, its next check time and the notificat
 caused, in one save — and only then hands notifications to the notifier. A command that
 fails (not found, forbidden, invalid, lost race) stores nothing and sends nothing.
 
-```pycon
 >>> from datetime import datetime, timezone
 >>> from deskflow import Actor, Role
 >>> from deskflow.adapters import InMemoryNotifier, InMemoryTicketRepository, ManualClock
@@ -19,8 +18,6 @@ fails (not found, forbidden, invalid, lost race) stores nothing and sends nothin
 ('INC-1', <Priority.P2: 'P2'>)
 >>> desk.assign(lee, "INC-1", group="service-desk", assignee="lee").state
 'assigned'
-
-```
 """
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ counted up by a timer. [`SlaPolicy.evaluate()`][deskflow.sla.SlaPolicy.evaluate]
 [`SlaReport`][deskflow.sla.SlaReport] with one [`ClockStatus`][deskflow.sla.ClockStatus] per
 metric and the next instant at which anything about them changes.
 
-```pycon
 >>> from datetime import datetime, timedelta, timezone
 >>> from deskflow import INCIDENT, Priority
 >>> from deskflow.calendars import BusinessCalendar
@@ -19,8 +18,6 @@ metric and the next instant at which anything about them changes.
 >>> clock = policy.evaluate(ticket, opened + timedelta(hours=1))[Metric.RESOLUTION]
 >>> clock.elapsed, clock.due_at.isoformat()
 (datetime.timedelta(seconds=3600), '2026-03-09T15:00:00+00:00')
-
-```
 """
 
 from __future__ import annotations
@@ -88,13 +85,10 @@ class Threshold:
     """
     A warning point of a clock: a percentage of its target, or a time before it is due.
 
-    ```pycon
     >>> Threshold.percent(75).mark(timedelta(hours=8))
     datetime.timedelta(seconds=21600)
     >>> Threshold.before_due(timedelta(minutes=30)).name
     'due-30m'
-
-    ```
     """
 
     name: str

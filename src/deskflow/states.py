@@ -128,7 +128,6 @@ class Workflow:
     """
     A lifecycle as data, validated when built and compiled into one shared machine.
 
-    ```pycon
     >>> wf = Workflow(
     ...     "triage",
     ...     states=["new", "triaged", "done"],
@@ -146,8 +145,6 @@ class Workflow:
         new --> triaged : triage
         triaged --> done : finish
         done --> [*]
-
-    ```
     """
 
     name: str
@@ -505,19 +502,75 @@ class Workflow:
             extra=tuple(sorted((k, str(v)) for k, v in merged.items() if k not in KNOWN_DETAILS)),
         )
 
-    def to_mermaid(self) -> str:
+    def to_mermaid(self, *, group_from: int | None = 3) -> str:
         """
         The workflow as a Mermaid ``stateDiagram-v2``, drawn from the compiled table.
+
+        A trigger that leads to one state from ``group_from`` states or more (``cancel``
+        from every open state) would draw a fan of crossing edges. So the largest such set
+        of source states is drawn as one box, ``any of these``, and every trigger it shares
+        once, from the box. ``group_from=None`` draws each state's edges separately.
         """
-        lines = ["stateDiagram-v2", f"    [*] --> {self.initial}"]
+        sources: dict[tuple[str, str], list[str]] = {}
         for state in self.states:
-            edges: dict[str, list[str]] = {}
             for trigger, dest in sorted(self._table[state].items()):
-                edges.setdefault(dest, []).append(trigger)
-            for dest in sorted(edges):
-                lines.append(f"    {state} --> {dest} : {', '.join(edges[dest])}")
+                sources.setdefault((trigger, dest), []).append(state)
+        group = _largest_fan_in(sources, group_from)
+        shared = {key for key, froms in sources.items() if group and group <= set(froms)} - {
+            (trigger, dest) for trigger, dest in sources if dest in group
+        }
+        box = "any_of_these"
+        while box in self.states:
+            box += "_"
+
+        def edges(state: str) -> dict[str, list[str]]:
+            # dest -> triggers, without the ones the box draws
+            by_dest: dict[str, list[str]] = {}
+            for trigger, dest in sorted(self._table[state].items()):
+                if state not in group or (trigger, dest) not in shared:
+                    by_dest.setdefault(dest, []).append(trigger)
+            return by_dest
+
+        def draw(indent: str, state: str, by_dest: Mapping[str, list[str]]) -> list[str]:
+            return [f"{indent}{state} --> {d} : {', '.join(by_dest[d])}" for d in sorted(by_dest)]
+
+        lines = ["stateDiagram-v2", f"    [*] --> {self.initial}"]
+        if group:
+            lines.append(f'    state "any of these" as {box} {{')
+            for state in self.states:
+                if state in group:
+                    inner = {d: t for d, t in edges(state).items() if d in group}
+                    lines.extend(draw("        ", state, inner) or [f"        {state}"])
+            lines.append("    }")
+            by_box: dict[str, list[str]] = {}
+            for trigger, dest in sorted(shared):
+                by_box.setdefault(dest, []).append(trigger)
+            lines.extend(draw("    ", box, by_box))
+        for state in self.states:
+            outer = {d: t for d, t in edges(state).items() if state not in group or d not in group}
+            lines.extend(draw("    ", state, outer))
         lines.extend(f"    {state} --> [*]" for state in self.states if state in self.final)
         return "\n".join(lines)
+
+
+def _largest_fan_in(
+    sources: Mapping[tuple[str, str], list[str]], group_from: int | None
+) -> frozenset[str]:
+    """
+    The largest set of states from which one trigger leads to one state outside the set,
+    when it has ``group_from`` states or more; ties go to the set more triggers share, then
+    to the first in order.
+    """
+    if group_from is None:
+        return frozenset()
+    fans = [
+        frozenset(froms)
+        for (_, dest), froms in sorted(sources.items())
+        if len(froms) >= group_from and dest not in froms
+    ]
+    if not fans:
+        return frozenset()
+    return max(fans, key=lambda fan: (len(fan), fans.count(fan)))
 
 
 def _opt_str(value: str | int | None) -> str | None:

@@ -82,7 +82,6 @@ class Ticket:
     [`deskflow.states.Workflow.fire()`][deskflow.states.Workflow.fire] and the domain commands,
     each of which returns a new ticket with one more event.
 
-    ```pycon
     >>> from datetime import datetime, timezone
     >>> from deskflow import INCIDENT, Actor, Role
     >>> ann = Actor("ann", Role.REQUESTER)
@@ -92,8 +91,6 @@ class Ticket:
     ('new', 1)
     >>> Ticket.replay(t.history) == t
     True
-
-    ```
     """
 
     #: The opening event: the ticket's identity and what it was logged with.

@@ -48,7 +48,6 @@ class TicketView:
     A ticket as one actor may see it: its public fields, and the comments and history
     entries visible to that actor. ``includes_internal`` is True for staff views.
 
-    ```pycon
     >>> from datetime import datetime, timezone
     >>> from deskflow import INCIDENT, Actor, CommentAdded, Role, Visibility
     >>> at = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -58,8 +57,6 @@ class TicketView:
     >>> view = visible(Actor("ann", Role.REQUESTER), t)
     >>> view.title, view.comments, len(view.history)
     ('VPN down', (), 1)
-
-    ```
     """
 
     id: str
@@ -106,15 +103,12 @@ def audience_may_see(audience: Actor | Role | str, event: Event) -> bool:
 
     Notifications use it to decide what to tell whom.
 
-    ```pycon
     >>> from datetime import datetime, timezone
     >>> from deskflow import Escalated
     >>> note = Escalated(at=datetime(2026, 3, 2, tzinfo=timezone.utc), actor="system",
     ...                  notified=("sam",), reason="P1 breach")
     >>> audience_may_see("requester", note), audience_may_see("supervisor", note)
     (False, True)
-
-    ```
     """
     if not isinstance(event, Event):
         raise InvalidInput(f"expected a deskflow Event, got {type(event).__name__}")

@@ -156,18 +156,90 @@ def test_no_machine_is_built_per_ticket(monkeypatch: pytest.MonkeyPatch) -> None
     assert 1 == len(built)
 
 
-def test_mermaid_draws_every_transition_of_the_table() -> None:
+def _drawn_transitions(drawn: str, workflow: Workflow) -> list[tuple[str, str, str]]:
     """
-    to_mermaid() has one edge label per (state, trigger) of the table, and marks finals.
+    (state, trigger, dest) for every edge label of a drawing, the box's edges expanded to
+    the states drawn in it.
     """
-    drawn = INCIDENT.to_mermaid()
-    assert drawn.startswith("stateDiagram-v2\n    [*] --> new")
-    for state in INCIDENT.states:
-        for trigger in INCIDENT.allowed(state):
-            dest = INCIDENT.destination(state, trigger)
-            edge = next(
-                ln for ln in drawn.splitlines() if ln.startswith(f"    {state} --> {dest} :")
-            )
-            assert trigger in edge
-    assert "    closed --> [*]" in drawn
-    assert "    cancelled --> [*]" in drawn
+    box: list[str] = []
+    box_id, in_box = None, False
+    found: list[tuple[str, str, str]] = []
+    for line in drawn.splitlines()[1:]:
+        text = line.strip()
+        if text.startswith("state "):
+            in_box, box_id = True, text.split(" as ")[1].rstrip(" {")
+            continue
+        if text == "}":
+            in_box = False
+            continue
+        if "[*]" in text:
+            continue
+        source, _, rest = text.partition(" --> ")
+        if in_box:
+            box.append(source)
+            if rest:
+                box.append(rest.split(" : ")[0])
+        if not rest:
+            continue
+        dest, _, triggers = rest.partition(" : ")
+        froms = sorted(set(box) & set(workflow.states)) if source == box_id else [source]
+        found.extend((s, t, dest) for s in froms for t in triggers.split(", "))
+    return found
+
+
+@pytest.mark.parametrize("workflow", [INCIDENT, SERVICE_REQUEST], ids=lambda w: w.name)
+@pytest.mark.parametrize("group_from", [3, None])
+def test_mermaid_draws_every_transition_of_the_table_once(
+    workflow: Workflow, group_from: int | None
+) -> None:
+    """
+    Each (state, trigger) of the table is drawn exactly once, grouped or not, and finals end.
+    """
+    drawn = workflow.to_mermaid(group_from=group_from)
+    expected = sorted(
+        (state, trigger, workflow.destination(state, trigger))
+        for state in workflow.states
+        for trigger in workflow.allowed(state)
+    )
+    assert expected == sorted(_drawn_transitions(drawn, workflow))
+    assert drawn.startswith(f"stateDiagram-v2\n    [*] --> {workflow.initial}")
+    for state in workflow.final:
+        assert f"    {state} --> [*]" in drawn
+
+
+def test_mermaid_draws_the_incident_side_paths_once_from_a_box() -> None:
+    """
+    cancel and resolve, allowed from every open incident state, are one edge each.
+    """
+    assert """stateDiagram-v2
+    [*] --> new
+    state "any of these" as any_of_these {
+        new --> assigned : assign
+        assigned --> assigned : assign, escalate, return_to_first_line
+        assigned --> in_progress : start
+        assigned --> on_hold : hold
+        assigned --> pending : request_info
+        in_progress --> assigned : assign, escalate, return_to_first_line
+        in_progress --> on_hold : hold
+        in_progress --> pending : request_info
+        pending --> in_progress : reply, resume
+        on_hold --> assigned : escalate
+        on_hold --> in_progress : resume
+    }
+    any_of_these --> cancelled : cancel
+    any_of_these --> resolved : resolve
+    resolved --> closed : close
+    resolved --> in_progress : reopen
+    closed --> [*]
+    cancelled --> [*]""" == INCIDENT.to_mermaid()
+    assert INCIDENT.to_mermaid() == INCIDENT.to_mermaid()
+
+
+def test_mermaid_draws_each_edge_separately_below_the_group_size() -> None:
+    """
+    Without a trigger shared by group_from states, the drawing has no box.
+    """
+    flat = INCIDENT.to_mermaid(group_from=None)
+    assert "state " not in flat
+    assert "    pending --> cancelled : cancel" in flat
+    assert "state " not in build().to_mermaid()

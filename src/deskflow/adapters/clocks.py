@@ -16,11 +16,8 @@ class SystemClock:
     """
     The wall clock, in UTC: the only place in deskflow that reads it.
 
-    ```pycon
     >>> SystemClock().now().tzinfo
     datetime.timezone.utc
-
-    ```
     """
 
     def now(self) -> datetime:
@@ -34,14 +31,11 @@ class ManualClock:
     """
     Virtual time for tests and simulations: it moves only when told, and only forward.
 
-    ```pycon
     >>> from datetime import datetime, timedelta, timezone
     >>> clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
     >>> clock.advance(timedelta(hours=2))
     >>> clock.now()
     datetime.datetime(2026, 3, 2, 11, 0, tzinfo=datetime.timezone.utc)
-
-    ```
     """
 
     def __init__(self, start: datetime) -> None:

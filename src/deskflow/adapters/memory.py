@@ -60,7 +60,6 @@ class InMemoryTicketRepository:
     stale by a later save are dropped when they surface, so a tick costs O(k log n) for k
     due tickets rather than a scan of all of them.
 
-    ```pycon
     >>> from datetime import datetime, timedelta, timezone
     >>> from deskflow import INCIDENT
     >>> t0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -69,8 +68,6 @@ class InMemoryTicketRepository:
     >>> repo.add(ticket, next_check_at=t0 + timedelta(hours=1))
     >>> repo.get("T-1") == ticket, repo.due(t0 + timedelta(hours=1), limit=10)
     (True, ['T-1'])
-
-    ```
     """
 
     def __init__(self) -> None:
@@ -271,7 +268,6 @@ class InMemoryNotifier:
     (`fail_next()`) or at random with a seeded generator (`fail_randomly()`). A failure raises
     [`NotificationFailed`][deskflow.notifications.NotificationFailed] and records nothing.
 
-    ```pycon
     >>> from datetime import datetime, timezone
     >>> note = Notification("k-1", "T-1", ["ann"], "ticket_opened", "requester", "Logged",
     ...                     "We have your ticket.", datetime(2026, 3, 2, tzinfo=timezone.utc))
@@ -284,8 +280,6 @@ class InMemoryNotifier:
     >>> notifier.send(note)
     >>> [n.dedup_key for n in notifier.sent], notifier.failures
     (['k-1'], 1)
-
-    ```
     """
 
     def __init__(self) -> None:
@@ -395,7 +389,6 @@ class InMemoryKnowledgeBase:
     Recorded resolutions become *candidates* (``candidate:<ticket id>``, one per ticket, the
     latest resolution wins); `add()` one to publish it, after review.
 
-    ```pycon
     >>> kb = InMemoryKnowledgeBase([Article("KB-1", "Reset a VPN token", "Use the portal.",
     ...                                     ["vpn"])])
     >>> from datetime import datetime, timezone
@@ -404,8 +397,6 @@ class InMemoryKnowledgeBase:
     ...                   at=datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
     >>> [a.id for a in kb.suggest(t)]
     ['KB-1']
-
-    ```
     """
 
     def __init__(self, articles: Iterable[Article] = ()) -> None:

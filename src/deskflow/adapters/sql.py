@@ -108,7 +108,6 @@ class SqlTicketRepository:
     so every ticket returned is a fresh, equal copy. ``create_tables=True`` (the default)
     creates missing tables; pass False when migrations own the schema.
 
-    ```pycon
     >>> import sqlalchemy
     >>> from datetime import datetime, timedelta, timezone
     >>> from deskflow import INCIDENT
@@ -119,8 +118,6 @@ class SqlTicketRepository:
     >>> repo.get("T-1") == ticket, repo.due(t0 + timedelta(hours=1), limit=10)
     (True, ['T-1'])
     >>> repo.engine.dispose()
-
-    ```
     """
 
     def __init__(self, engine: sa.Engine, *, create_tables: bool = True) -> None:

@@ -15,7 +15,6 @@ Timing is wall-clock from the start of the cycle: the ticket's opening or its re
 pages each ticket by the version in effect when the ticket was opened, so publishing a new
 ladder never changes the paging of tickets already open.
 
-```pycon
 >>> from datetime import datetime, timedelta, timezone
 >>> from deskflow import INCIDENT
 >>> from deskflow.calendars import BusinessCalendar
@@ -33,8 +32,6 @@ ladder never changes the paging of tickets already open.
 >>> t = t.record(Acknowledged(at=now, actor="mia"))
 >>> policy.evaluate(t, report, now + timedelta(hours=1))
 []
-
-```
 """
 
 from __future__ import annotations
@@ -216,7 +213,6 @@ class Ladder:
     """
     Levels paged one after the other, the whole ladder repeated ``loops`` times (0 to 9).
 
-    ```pycon
     >>> ladder = Ladder(
     ...     [{"targets": ["kim", "lee"], "delay": 5, "mode": "round_robin"},
     ...      {"targets": []},
@@ -229,8 +225,6 @@ class Ladder:
     0:05:00 level3-loop0 ('mia',)
     0:15:00 level1-loop1 ('lee',)
     0:20:00 level3-loop1 ('mia',)
-
-    ```
     """
 
     levels: tuple[LadderLevel, ...] = attrs.field(converter=_levels)

@@ -85,11 +85,8 @@ class MappingDirectory:
     A [`Directory`][deskflow.policies.notices.Directory] read from two mappings: agent ->
     manager and group -> supervisor.
 
-    ```pycon
     >>> MappingDirectory(managers={"lee": "mia"}).manager_of("lee")
     'mia'
-
-    ```
     """
 
     managers: Mapping[str, str] = attrs.field(factory=dict, hash=False)
@@ -292,7 +289,6 @@ class SlaNotices(_NoticePolicy):
     [`SERVICENOW_NOTICES`][deskflow.policies.notices.SERVICENOW_NOTICES]. Thresholds are named
     as the SLA report names them.
 
-    ```pycon
     >>> from datetime import datetime, timedelta, timezone
     >>> from deskflow import INCIDENT, Actor, Role
     >>> from deskflow.calendars import BusinessCalendar
@@ -305,8 +301,6 @@ class SlaNotices(_NoticePolicy):
     >>> now = opened + timedelta(hours=5)
     >>> [a.dedup_key for a in notices.evaluate(t, sla.evaluate(t, now), now)]
     ['INC-1|sla-notices|resolution|c1|50%']
-
-    ```
     """
 
     rules: NoticeRules | None = attrs.field(default=None, eq=False, hash=False)
@@ -351,7 +345,6 @@ class HierarchicalNotices(_NoticePolicy):
     The priority notice goes once per cycle to ``on_priority`` when the ticket has one of
     ``priorities``; ``thresholds`` maps metric -> threshold -> recipient tokens.
 
-    ```pycon
     >>> from datetime import datetime, timezone
     >>> from deskflow import INCIDENT
     >>> from deskflow.calendars import BusinessCalendar
@@ -363,8 +356,6 @@ class HierarchicalNotices(_NoticePolicy):
     >>> report = SlaPolicy.itil(BusinessCalendar.always("UTC")).evaluate(t, opened)
     >>> [(a.recipients, a.dedup_key) for a in policy.evaluate(t, report, opened)]
     [(('sam',), 'INC-2|hierarchical|priority|c1|P1')]
-
-    ```
     """
 
     directory: Directory = attrs.field(factory=MappingDirectory, converter=_directory)

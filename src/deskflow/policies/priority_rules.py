@@ -93,14 +93,11 @@ class WeightedScore:
     priority. Validated when built: bands do not overlap, cover every reachable score, and
     a higher score never gives a lower priority.
 
-    ```pycon
     >>> policy = WeightedScore({"high": 3, "medium": 2, "low": 1},
     ...                        {"high": 3, "medium": 2, "low": 1},
     ...                        [(6, 6, "P1"), (5, 5, "P2"), (4, 4, "P3"), (2, 3, "P4")])
     >>> policy.prioritize(PriorityFacts("high", "low")).priority
     <Priority.P3: 'P3'>
-
-    ```
     """
 
     impact_weights: Mapping[str, int] = attrs.field(converter=_weights, hash=False)
@@ -162,12 +159,9 @@ class PerService:
     """
     One policy per service, and a default for every other service (or none).
 
-    ```pycon
     >>> policy = PerService({"payroll": PriorityMatrix.five_by_five()}, PriorityMatrix.itil())
     >>> policy.prioritize(PriorityFacts("high", "high", service="payroll")).rule
     'payroll/five_by_five'
-
-    ```
     """
 
     services: Mapping[str, PriorityPolicy] = attrs.field(hash=False)
@@ -199,12 +193,9 @@ class VipFloor:
     """
     VIP requesters never get a priority below ``floor``; everyone else gets ``inner``'s.
 
-    ```pycon
     >>> policy = VipFloor(PriorityMatrix.itil(), floor=Priority.P2)
     >>> policy.prioritize(PriorityFacts("low", "low", vip=True)).explanation
     'impact low and urgency low give P5 in the itil matrix; raised to P2: the requester is a VIP'
-
-    ```
     """
 
     inner: PriorityPolicy
@@ -269,14 +260,11 @@ class RuleChain:
     Rules tried in order: the first match decides (``mode="first"``), or the most urgent of
     all matches (``mode="highest"``); ``default`` decides when none matches.
 
-    ```pycon
     >>> chain = RuleChain([Rule("vip", lambda f: f.vip, VipFloor(PriorityMatrix.itil()))])
     >>> chain.prioritize(PriorityFacts("low", "low", vip=True)).rule
     'vip/vip_floor'
     >>> chain.prioritize(PriorityFacts("low", "low")).rule
     'default/itil'
-
-    ```
     """
 
     rules: tuple[Rule, ...] = attrs.field(converter=_rules)

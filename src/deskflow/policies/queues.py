@@ -97,7 +97,6 @@ class RuleTable:
     """
     Category and service to group: the matching rule with the lowest order wins.
 
-    ```pycon
     >>> from datetime import datetime, timezone
     >>> from deskflow import INCIDENT
     >>> now = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -107,8 +106,6 @@ class RuleTable:
     ...                        category="network")
     >>> table.select(ticket, [], now).reason
     "rule 10 (category=network) routes to group 'netops'"
-
-    ```
     """
 
     rules: tuple[RoutingRule, ...] = attrs.field(converter=_routing_rules)

@@ -103,11 +103,8 @@ class HasSkills:
     """
     Keeps agents with at least the given level in every required skill.
 
-    ```pycon
     >>> HasSkills({"network": 3}).admits(None, Candidate("ann", skills={"network": 4}))
     True
-
-    ```
     """
 
     required: Mapping[str, int] = attrs.field(converter=_required, hash=False)
@@ -205,7 +202,6 @@ class Router:
     """
     Filters, then a ranker; if no candidate passes every filter, the fallback decides.
 
-    ```pycon
     >>> from datetime import datetime, timezone
     >>> from deskflow import INCIDENT
     >>> now = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -214,8 +210,6 @@ class Router:
     >>> router.select(ticket, [Candidate("kim", capacity=3, load=2),
     ...                        Candidate("lee", capacity=3, load=0)], now).agent
     'lee'
-
-    ```
     """
 
     filters: tuple[CandidateFilter, ...] = attrs.field(converter=_filters)

@@ -91,15 +91,12 @@ class FunctionalTiers:
     its threshold after the ticket reached that tier, the policy fires ``escalate`` to the next
     tier. By default tier 1 escalates when resolution passes 75%.
 
-    ```pycon
     >>> from datetime import datetime, timezone
     >>> opened = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
     >>> ticket = INCIDENT.open("T-1", title="VPN down", requester="ann", at=opened)
     >>> tiers = FunctionalTiers(["service-desk", "network", "vendor"])
     >>> tiers.escalate_details(ticket)
     {'tier': 2, 'group': 'network'}
-
-    ```
     """
 
     tiers: Mapping[int, str] = attrs.field(converter=_tier_table, hash=False)

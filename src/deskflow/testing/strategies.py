@@ -1,15 +1,12 @@
 """
 Hypothesis strategies for deskflow values: instants, actors, tickets, triggers and details.
 
-```pycon
 >>> from hypothesis import given
 >>> from deskflow import INCIDENT
 >>> @given(tickets(INCIDENT))
 ... def test_replay(ticket):
 ...     assert Ticket.replay(ticket.history) == ticket
 >>> test_replay()
-
-```
 """
 
 from __future__ import annotations
