@@ -70,7 +70,16 @@ class PermissionDenied(DeskflowError, PermissionError):
 class ConcurrencyError(DeskflowError, RuntimeError):
     """
     A save lost a race: the stored ticket changed since it was loaded. Nothing was written.
+
+    ``ticket_id`` names the ticket that lost, when the repository knows it: for a write of
+    several tickets it says which one (a new ticket whose id was taken, or a stored one that
+    moved on), so a caller can tell a taken id, worth retrying with another, from a change
+    made by someone else.
     """
+
+    def __init__(self, message: str, *, ticket_id: str | None = None) -> None:
+        super().__init__(message)
+        self.ticket_id = ticket_id
 
 
 class NotFound(DeskflowError, KeyError):

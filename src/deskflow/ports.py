@@ -26,11 +26,73 @@ import attrs
 
 from deskflow._internal import checks as _checks
 from deskflow._internal.checks import any_text_field, required_text_field
+from deskflow._internal.storage import checked_outbox, checked_ticket, optional_aware
 from deskflow.exceptions import InvalidInput
 from deskflow.notifications import Notification
 from deskflow.ticket import Ticket
 
-__all__ = ["Article", "Clock", "KnowledgeBase", "Notifier", "TicketRepository"]
+__all__ = ["Article", "Clock", "KnowledgeBase", "Notifier", "TicketRepository", "TicketWrite"]
+
+
+def _expected_version(value: object) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise InvalidInput(f"expected_version must be None or an int >= 0, got {value!r}")
+    return value
+
+
+def _next_check(value: object) -> datetime | None:
+    return optional_aware("next_check_at", value)
+
+
+@attrs.frozen
+class TicketWrite:
+    """
+    One ticket's part of an atomic write: the ticket as it is now, the version it had when it
+    was loaded (``None`` for a new ticket), when it is next due for time-based work, and the
+    notifications it queues.
+
+    [`TicketRepository.save_all`][deskflow.ports.TicketRepository.save_all] writes a sequence
+    of these together or not at all.
+
+    >>> from datetime import datetime, timezone
+    >>> from deskflow import INCIDENT
+    >>> t = INCIDENT.open("T-1", title="VPN down", requester="ann",
+    ...                   at=datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+    >>> TicketWrite(t, None).is_new
+    True
+    """
+
+    ticket: Ticket = attrs.field(converter=checked_ticket)
+    expected_version: int | None = attrs.field(converter=_expected_version)
+    next_check_at: datetime | None = attrs.field(default=None, converter=_next_check)
+    outbox: tuple[Notification, ...] = attrs.field(default=(), converter=checked_outbox)
+
+    @property
+    def is_new(self) -> bool:
+        """
+        True for a ticket the store does not hold yet.
+        """
+        return self.expected_version is None
+
+    @classmethod
+    def batch(cls, writes: object) -> tuple[TicketWrite, ...]:
+        """
+        Check the argument of a ``save_all`` call: TicketWrite objects, each naming a
+        different ticket. Adapters call it before they write anything.
+        """
+        if isinstance(writes, str) or not isinstance(writes, Iterable):
+            raise InvalidInput(f"writes must be a list of TicketWrite, got {type(writes).__name__}")
+        batch = tuple(writes)
+        seen: set[str] = set()
+        for write in batch:
+            if not isinstance(write, cls):
+                raise InvalidInput(
+                    f"writes must be TicketWrite objects, got {type(write).__name__}"
+                )
+            if write.ticket.id in seen:
+                raise InvalidInput(f"ticket {write.ticket.id!r} appears twice in one write")
+            seen.add(write.ticket.id)
+        return batch
 
 
 @runtime_checkable
@@ -41,7 +103,10 @@ class TicketRepository(Protocol):
     Saves use optimistic concurrency: ``expected_version`` is the version the ticket had when
     it was loaded, and a save that lost a race raises
     [`ConcurrencyError`][deskflow.exceptions.ConcurrencyError] and writes nothing. A ticket, its
-    ``next_check_at`` and its outbox items are written together, atomically. The outbox
+    ``next_check_at`` and its outbox items are written together, atomically; ``save_all``
+    writes several tickets so (a merge, a split), and its
+    [`ConcurrencyError`][deskflow.exceptions.ConcurrencyError] names the ticket that lost in
+    ``ticket_id``. A write naming one ticket twice is InvalidInput. The outbox
     holds each ``dedup_key`` once: an item whose key was queued before (delivered or not) is
     ignored, so re-queuing is harmless. Query lists are ordered oldest first (by
     ``created_at``, then id) and are the caller's to change.
@@ -75,6 +140,12 @@ class TicketRepository(Protocol):
     ) -> None:
         """
         Replace the stored ticket if its version is ``expected_version``, else ConcurrencyError.
+        """
+        ...
+
+    def save_all(self, writes: Sequence[TicketWrite]) -> None:
+        """
+        Write every ticket or none; a taken new id or a stale version raises ConcurrencyError.
         """
         ...
 

@@ -74,10 +74,10 @@ def test_each_port_method_has_a_one_line_contract(protocol: type) -> None:
 
 def test_ports_stay_small() -> None:
     """
-    The repository keeps to its ten methods; the other ports to one or two.
+    The repository keeps to its eleven methods; the other ports to one or two.
     """
     sizes = {p.__name__: len(contract_methods(p)) for p in PROTOCOLS}
-    assert {"TicketRepository": 10, "Notifier": 1, "Clock": 1, "KnowledgeBase": 2} == sizes
+    assert {"TicketRepository": 11, "Notifier": 1, "Clock": 1, "KnowledgeBase": 2} == sizes
 
 
 @pytest.mark.parametrize(

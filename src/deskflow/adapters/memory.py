@@ -19,14 +19,12 @@ from datetime import datetime
 from deskflow._internal import checks as _checks
 from deskflow._internal.storage import (
     checked_count,
-    checked_outbox,
     checked_strings,
     checked_ticket,
-    optional_aware,
 )
 from deskflow.exceptions import ConcurrencyError, InvalidInput, NotFound
 from deskflow.notifications import Notification, NotificationFailed
-from deskflow.ports import Article
+from deskflow.ports import Article, TicketWrite
 from deskflow.ticket import Ticket
 
 __all__ = ["InMemoryKnowledgeBase", "InMemoryNotifier", "InMemoryTicketRepository"]
@@ -107,13 +105,7 @@ class InMemoryTicketRepository:
         """
         Store a new ticket with its outbox; an id already stored raises ConcurrencyError.
         """
-        ticket = checked_ticket(ticket)
-        at = optional_aware("next_check_at", next_check_at)
-        items = checked_outbox(outbox)
-        with self._lock:
-            if ticket.id in self._tickets:
-                raise ConcurrencyError(f"ticket {ticket.id!r} already exists; nothing was written")
-            self._write(None, ticket, at, items)
+        self.save_all([TicketWrite(ticket, None, next_check_at, outbox)])
 
     def save(
         self,
@@ -126,20 +118,39 @@ class InMemoryTicketRepository:
         """
         Replace the stored ticket if its version is ``expected_version``, else ConcurrencyError.
         """
-        ticket = checked_ticket(ticket)
         checked_count("expected_version", expected_version)
-        at = optional_aware("next_check_at", next_check_at)
-        items = checked_outbox(outbox)
+        self.save_all([TicketWrite(ticket, expected_version, next_check_at, outbox)])
+
+    def save_all(self, writes: Sequence[TicketWrite]) -> None:
+        """
+        Write every ticket or none; a taken new id or a stale version raises ConcurrencyError.
+        """
+        batch = TicketWrite.batch(writes)
         with self._lock:
-            stored = self._tickets.get(ticket.id)
-            if stored is None:
-                raise NotFound(f"no ticket with id {ticket.id!r} to save; add it first")
-            if stored.version != expected_version:
+            # Every check first, under the lock: a lost race on any ticket writes nothing.
+            stored = [self._check_version(write) for write in batch]
+            for before, write in zip(stored, batch, strict=True):
+                self._write(before, write.ticket, write.next_check_at, write.outbox)
+
+    def _check_version(self, write: TicketWrite) -> Ticket | None:
+        ticket_id = write.ticket.id
+        stored = self._tickets.get(ticket_id)
+        if write.is_new:
+            if stored is not None:
                 raise ConcurrencyError(
-                    f"ticket {ticket.id!r} is at version {stored.version}, not the expected "
-                    f"{expected_version}; nothing was written: reload it and try again"
+                    f"ticket {ticket_id!r} already exists; nothing was written",
+                    ticket_id=ticket_id,
                 )
-            self._write(stored, ticket, at, items)
+            return None
+        if stored is None:
+            raise NotFound(f"no ticket with id {ticket_id!r} to save; add it first")
+        if stored.version != write.expected_version:
+            raise ConcurrencyError(
+                f"ticket {ticket_id!r} is at version {stored.version}, not the expected "
+                f"{write.expected_version}; nothing was written: reload it and try again",
+                ticket_id=ticket_id,
+            )
+        return stored
 
     def _write(
         self,

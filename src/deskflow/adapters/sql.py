@@ -14,9 +14,8 @@ compares and orders them exactly, whatever zone they were given in.
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 try:
@@ -29,10 +28,7 @@ except ImportError as error:  # pragma: no cover - depends on what is installed
 from deskflow._internal import checks as _checks
 from deskflow._internal.storage import (
     checked_count,
-    checked_outbox,
     checked_strings,
-    checked_ticket,
-    optional_aware,
 )
 from deskflow.codec import (
     history_from_json,
@@ -42,6 +38,7 @@ from deskflow.codec import (
 )
 from deskflow.exceptions import ConcurrencyError, InvalidInput, NotFound
 from deskflow.notifications import Notification
+from deskflow.ports import TicketWrite
 from deskflow.ticket import Ticket
 
 __all__ = ["SqlTicketRepository", "metadata", "outbox_table", "tickets_table"]
@@ -101,12 +98,13 @@ class SqlTicketRepository:
     A [`TicketRepository`][deskflow.ports.TicketRepository] in two SQL tables, through a
     SQLAlchemy engine.
 
-    Every write is one transaction: ``save`` updates the row only where the version is the
-    expected one (``UPDATE ... WHERE id = :id AND version = :expected``), so of two racing
-    saves one wins and the other raises [`ConcurrencyError`][deskflow.exceptions.ConcurrencyError],
-    having written nothing, not even its outbox items. Loading replays the stored history,
-    so every ticket returned is a fresh, equal copy. ``create_tables=True`` (the default)
-    creates missing tables; pass False when migrations own the schema.
+    Every write is one transaction, however many tickets it holds (``save_all``): a save updates
+    the row only where the version is the expected one (``UPDATE ... WHERE id = :id AND version
+    = :expected``), so of two racing saves one wins and the other raises
+    [`ConcurrencyError`][deskflow.exceptions.ConcurrencyError], having written nothing, not even
+    its outbox items. Loading replays the stored history, so every ticket returned is a fresh,
+    equal copy. ``create_tables=True`` (the default) creates missing tables; pass False when
+    migrations own the schema.
 
     >>> import sqlalchemy
     >>> from datetime import datetime, timedelta, timezone
@@ -152,15 +150,7 @@ class SqlTicketRepository:
         """
         Store a new ticket with its outbox; an id already stored raises ConcurrencyError.
         """
-        ticket = checked_ticket(ticket)
-        at = optional_aware("next_check_at", next_check_at)
-        items = checked_outbox(outbox)
-        row = self._row(ticket, at)
-        with self._writing(ticket.id) as connection:
-            if self._exists(connection, ticket.id):
-                raise ConcurrencyError(f"ticket {ticket.id!r} already exists; nothing was written")
-            connection.execute(tickets_table.insert().values(id=ticket.id, **row))
-            self._queue(connection, items)
+        self.save_all([TicketWrite(ticket, None, next_check_at, outbox)])
 
     def save(
         self,
@@ -173,32 +163,49 @@ class SqlTicketRepository:
         """
         Replace the stored ticket if its version is ``expected_version``, else ConcurrencyError.
         """
-        ticket = checked_ticket(ticket)
         checked_count("expected_version", expected_version)
-        at = optional_aware("next_check_at", next_check_at)
-        items = checked_outbox(outbox)
-        row = self._row(ticket, at)
-        columns = tickets_table.c
-        update = (
-            tickets_table.update()
-            .where(columns.id == ticket.id, columns.version == expected_version)
-            .values(**row)
-        )
-        with self._writing(ticket.id) as connection:
-            if connection.execute(update).rowcount != 1:
-                raise self._lost(connection, ticket.id, expected_version)
-            self._queue(connection, items)
+        self.save_all([TicketWrite(ticket, expected_version, next_check_at, outbox)])
 
-    @contextlib.contextmanager
-    def _writing(self, ticket_id: str) -> Iterator[sa.Connection]:
-        # One transaction; an exception raised inside the block rolls it back.
+    def save_all(self, writes: Sequence[TicketWrite]) -> None:
+        """
+        Write every ticket or none; a taken new id or a stale version raises ConcurrencyError.
+
+        One transaction: each stored ticket is updated only where its version is the expected
+        one, each new one inserted; the first that fails rolls back the whole write.
+        """
+        batch = TicketWrite.batch(writes)
+        if not batch:
+            return
+        # Encoded before the transaction opens: a history that cannot be stored fails first.
+        rows = [self._row(write.ticket, write.next_check_at) for write in batch]
+        columns = tickets_table.c
+        current = batch[0].ticket.id
         try:
             with self._engine.begin() as connection:
-                yield connection
+                for write, row in zip(batch, rows, strict=True):
+                    current = write.ticket.id
+                    if write.is_new:
+                        if self._exists(connection, current):
+                            raise ConcurrencyError(
+                                f"ticket {current!r} already exists; nothing was written",
+                                ticket_id=current,
+                            )
+                        connection.execute(tickets_table.insert().values(id=current, **row))
+                    else:
+                        update = (
+                            tickets_table.update()
+                            .where(columns.id == current, columns.version == write.expected_version)
+                            .values(**row)
+                        )
+                        if connection.execute(update).rowcount != 1:
+                            raise self._lost(connection, current, write.expected_version)
+                current = batch[0].ticket.id
+                self._queue(connection, tuple(item for write in batch for item in write.outbox))
         except sa.exc.IntegrityError as error:
             # Another writer added the same id, or queued one of these keys, in between.
             raise ConcurrencyError(
-                f"ticket {ticket_id!r} lost a race with another writer; nothing was written"
+                f"ticket {current!r} lost a race with another writer; nothing was written",
+                ticket_id=current,
             ) from error
 
     @staticmethod
@@ -222,14 +229,15 @@ class SqlTicketRepository:
         return connection.execute(query).first() is not None
 
     @staticmethod
-    def _lost(connection: sa.Connection, ticket_id: str, expected: int) -> Exception:
+    def _lost(connection: sa.Connection, ticket_id: str, expected: int | None) -> Exception:
         query = sa.select(tickets_table.c.version).where(tickets_table.c.id == ticket_id)
         stored = connection.execute(query).scalar_one_or_none()
         if stored is None:
             return NotFound(f"no ticket with id {ticket_id!r} to save; add it first")
         return ConcurrencyError(
             f"ticket {ticket_id!r} is at version {stored}, not the expected {expected}; "
-            "nothing was written: reload it and try again"
+            "nothing was written: reload it and try again",
+            ticket_id=ticket_id,
         )
 
     @staticmethod
