@@ -19,15 +19,15 @@ from deskflow.ports import TicketRepository
 from deskflow.ticket import Ticket
 from deskflow.workflows import INCIDENT
 
-_T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-_AGENT = Actor("lee", Role.AGENT)
-_FINAL = INCIDENT.final
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+AGENT = Actor("lee", Role.AGENT)
+FINAL = INCIDENT.final
 
 
-def _open(
+def open_ticket(
     ticket_id: str,
     *,
-    at: datetime = _T0,
+    at: datetime = T0,
     requester: str = "ann",
     alert_key: str | None = None,
 ) -> Ticket:
@@ -36,23 +36,39 @@ def _open(
     )
 
 
-def _commented(ticket: Ticket, body: str = "Looking into it.") -> Ticket:
-    return ticket.record(CommentAdded(at=ticket.updated_at, actor=_AGENT.id, body=body))
+def commented(ticket: Ticket, body: str = "Looking into it.") -> Ticket:
+    return ticket.record(CommentAdded(at=ticket.updated_at, actor=AGENT.id, body=body))
 
 
-def _hours(n: int) -> datetime:
-    return _T0 + timedelta(hours=n)
+def after_hours(n: int) -> datetime:
+    return T0 + timedelta(hours=n)
 
 
-def _ids(tickets: Sequence[Ticket]) -> list[str]:
+def ids(tickets: Sequence[Ticket]) -> list[str]:
     return [t.id for t in tickets]
+
+
+def make_notification(dedup_key: str, *, ticket_id: str = "T-1", at: datetime = T0) -> Notification:
+    """
+    Return a valid notification with key ``dedup_key``, for tests of ports and adapters.
+    """
+    return Notification(
+        dedup_key=dedup_key,
+        ticket_id=ticket_id,
+        recipients=("ann",),
+        template="ticket_updated",
+        audience="requester",
+        subject=f"{ticket_id} was updated",
+        body="An agent replied to your ticket.",
+        created_at=at,
+    )
 
 
 #: One step of the model-based test: (operation, ticket index, version skew, next check in
 #: hours or None, outbox key index or None, minutes for the notification's created_at).
 
 
-class _ModelRun:
+class ModelRun:
     """
     Drive a repository and a plain-dict model through the same steps; compare after each.
     """
@@ -65,22 +81,19 @@ class _ModelRun:
         self.queued: set[str] = set()
 
     def run(self, steps: list[tuple[str, int, int, int | None, int | None, int]]) -> None:
-        # Imported here: the contracts module imports this one.
-        from deskflow.testing.contracts import make_notification
-
         for op, index, skew, hours, key, minutes in steps:
             ticket_id = f"T-{index}"
-            at = None if hours is None else _hours(hours)
+            at = None if hours is None else after_hours(hours)
             outbox = []
             if key is not None:
-                created = _T0 + timedelta(minutes=minutes)
+                created = T0 + timedelta(minutes=minutes)
                 outbox.append(make_notification(f"k-{key}", ticket_id=ticket_id, at=created))
             if op == "add":
                 self.add(ticket_id, at, outbox)
             elif op == "save":
                 self.save(ticket_id, skew, at, outbox)
             elif op == "due":
-                now = _hours(hours or 0)
+                now = after_hours(hours or 0)
                 expected = [
                     i for _, i in sorted((c, i) for i, c in self.checks.items() if c <= now)
                 ]
@@ -92,7 +105,7 @@ class _ModelRun:
             self.compare()
 
     def add(self, ticket_id: str, at: datetime | None, outbox: list[Notification]) -> None:
-        ticket = _open(ticket_id)
+        ticket = open_ticket(ticket_id)
         if ticket_id in self.tickets:
             with pytest.raises(ConcurrencyError):
                 self.repo.add(ticket, next_check_at=at, outbox=outbox)
@@ -106,9 +119,9 @@ class _ModelRun:
         stored = self.tickets.get(ticket_id)
         if stored is None:
             with pytest.raises(NotFound):
-                self.repo.save(_open(ticket_id), 1, next_check_at=at, outbox=outbox)
+                self.repo.save(open_ticket(ticket_id), 1, next_check_at=at, outbox=outbox)
             return
-        changed = _commented(stored)
+        changed = commented(stored)
         if skew:
             with pytest.raises(ConcurrencyError):
                 self.repo.save(changed, stored.version + skew, next_check_at=at, outbox=outbox)
@@ -131,7 +144,7 @@ class _ModelRun:
         for ticket_id, ticket in self.tickets.items():
             assert ticket == self.repo.get(ticket_id)
         expected_due = [i for _, i in sorted((c, i) for i, c in self.checks.items())]
-        assert expected_due == self.repo.due(_hours(1000), limit=100)
+        assert expected_due == self.repo.due(after_hours(1000), limit=100)
         # A stable sort: equal created_at keep their queue order.
         expected_pending = sorted(self.pending, key=lambda n: n.created_at)
         assert expected_pending == self.repo.pending_notifications(limit=100)
