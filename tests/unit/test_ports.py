@@ -58,7 +58,10 @@ def test_all_lists_the_public_names(module: ModuleType) -> None:
         and (
             value.__module__.startswith(module.__name__)
             # a public module may publish what its package's private modules define
-            or value.__module__.startswith(f"{module.__name__.rpartition('.')[0]}._")
+            or (
+                module.__name__.count(".") > 1
+                and value.__module__.startswith(f"{module.__name__.rpartition('.')[0]}._")
+            )
             or module is deskflow.adapters
         )
     }

@@ -32,18 +32,8 @@ from deskflow.workflows import INCIDENT
 
 __all__ = ["NotifierContract", "TicketRepositoryContract", "make_notification"]
 
-from deskflow.testing._model import (
-    AGENT,
-    FINAL,
-    T0,
-    ModelRun,
-    after_hours,
-    commented,
-    ids,
-    make_notification,
-    open_ticket,
-)
-from deskflow.testing._save_all import SaveAllContract
+from deskflow.testing import _model, _save_all
+from deskflow.testing._model import make_notification
 
 _STEPS = st.tuples(
     st.sampled_from(["add", "save", "due", "deliver"]),
@@ -55,7 +45,7 @@ _STEPS = st.tuples(
 )
 
 
-class TicketRepositoryContract(SaveAllContract):
+class TicketRepositoryContract(_save_all.SaveAllContract):
     """
     What every [`TicketRepository`][deskflow.ports.TicketRepository] must do; subclass it in a test.
 
@@ -79,7 +69,7 @@ class TicketRepositoryContract(SaveAllContract):
         What is added is what get returns.
         """
         repo = self.make_repository()
-        ticket = commented(open_ticket("T-1"))
+        ticket = _model.commented(_model.open_ticket("T-1"))
         repo.add(ticket)
         assert ticket == repo.get("T-1")
         assert ticket.version == repo.get("T-1").version
@@ -98,17 +88,17 @@ class TicketRepositoryContract(SaveAllContract):
         Adding an id already stored raises ConcurrencyError and changes nothing stored.
         """
         repo = self.make_repository()
-        first = open_ticket("T-1")
-        repo.add(first, next_check_at=after_hours(1))
+        first = _model.open_ticket("T-1")
+        repo.add(first, next_check_at=_model.after_hours(1))
         with pytest.raises(ConcurrencyError):
             repo.add(
-                commented(open_ticket("T-1")),
-                next_check_at=after_hours(0),
+                _model.commented(_model.open_ticket("T-1")),
+                next_check_at=_model.after_hours(0),
                 outbox=[make_notification("k-1")],
             )
         assert first == repo.get("T-1")
-        assert [] == repo.due(after_hours(0), limit=10)
-        assert ["T-1"] == repo.due(after_hours(1), limit=10)
+        assert [] == repo.due(_model.after_hours(0), limit=10)
+        assert ["T-1"] == repo.due(_model.after_hours(1), limit=10)
         assert [] == repo.pending_notifications(limit=10)
 
     def test_save_with_current_version_stores_the_new_ticket(self) -> None:
@@ -116,12 +106,12 @@ class TicketRepositoryContract(SaveAllContract):
         A save naming the stored version replaces the ticket.
         """
         repo = self.make_repository()
-        ticket = open_ticket("T-1")
+        ticket = _model.open_ticket("T-1")
         repo.add(ticket)
-        changed = commented(ticket)
+        changed = _model.commented(ticket)
         repo.save(changed, expected_version=ticket.version)
         assert changed == repo.get("T-1")
-        later = commented(changed, "Fixed.")
+        later = _model.commented(changed, "Fixed.")
         repo.save(later, expected_version=changed.version)
         assert later == repo.get("T-1")
 
@@ -131,21 +121,21 @@ class TicketRepositoryContract(SaveAllContract):
         A save naming another version raises ConcurrencyError; ticket, index, outbox unchanged.
         """
         repo = self.make_repository()
-        ticket = open_ticket("T-1")
-        repo.add(ticket, next_check_at=after_hours(5), outbox=[make_notification("k-1")])
-        assigned = INCIDENT.fire(ticket, "assign", actor=AGENT, at=T0, assignee="lee")
+        ticket = _model.open_ticket("T-1")
+        repo.add(ticket, next_check_at=_model.after_hours(5), outbox=[make_notification("k-1")])
+        assigned = INCIDENT.fire(ticket, "assign", actor=_model.AGENT, at=_model.T0, assignee="lee")
         with pytest.raises(ConcurrencyError):
             repo.save(
                 assigned,
                 expected_version=ticket.version + skew,
-                next_check_at=after_hours(1),
+                next_check_at=_model.after_hours(1),
                 outbox=[make_notification("k-2")],
             )
         assert ticket == repo.get("T-1")
-        assert ["T-1"] == ids(repo.by_state("new"))
+        assert ["T-1"] == _model.ids(repo.by_state("new"))
         assert [] == repo.by_assignee("lee")
-        assert [] == repo.due(after_hours(4), limit=10)
-        assert ["T-1"] == repo.due(after_hours(5), limit=10)
+        assert [] == repo.due(_model.after_hours(4), limit=10)
+        assert ["T-1"] == repo.due(_model.after_hours(5), limit=10)
         assert ["k-1"] == [n.dedup_key for n in repo.pending_notifications(limit=10)]
 
     def test_save_unknown_raises_not_found(self) -> None:
@@ -153,9 +143,9 @@ class TicketRepositoryContract(SaveAllContract):
         Saving a ticket that was never added raises NotFound and stores nothing.
         """
         repo = self.make_repository()
-        ticket = open_ticket("T-1")
+        ticket = _model.open_ticket("T-1")
         with pytest.raises(NotFound):
-            repo.save(commented(ticket), expected_version=ticket.version)
+            repo.save(_model.commented(ticket), expected_version=ticket.version)
         with pytest.raises(NotFound):
             repo.get("T-1")
 
@@ -164,11 +154,11 @@ class TicketRepositoryContract(SaveAllContract):
         Changing a loaded ticket without saving it changes nothing stored.
         """
         repo = self.make_repository()
-        ticket = open_ticket("T-1")
+        ticket = _model.open_ticket("T-1")
         repo.add(ticket)
         loaded = repo.get("T-1")
-        commented(loaded)
-        INCIDENT.fire(loaded, "assign", actor=AGENT, at=T0, assignee="lee")
+        _model.commented(loaded)
+        INCIDENT.fire(loaded, "assign", actor=_model.AGENT, at=_model.T0, assignee="lee")
         assert ticket == repo.get("T-1")
         assert 1 == repo.get("T-1").version
 
@@ -177,17 +167,19 @@ class TicketRepositoryContract(SaveAllContract):
         Mutating a list a query returned changes neither the store nor later answers.
         """
         repo = self.make_repository()
-        repo.add(open_ticket("T-1"), next_check_at=T0, outbox=[make_notification("k-1")])
+        repo.add(
+            _model.open_ticket("T-1"), next_check_at=_model.T0, outbox=[make_notification("k-1")]
+        )
         for answer in (
-            repo.due(T0, limit=10),
+            repo.due(_model.T0, limit=10),
             repo.by_state("new"),
             repo.by_requester("ann"),
             repo.pending_notifications(limit=10),
         ):
             answer.clear()
-        assert ["T-1"] == repo.due(T0, limit=10)
-        assert ["T-1"] == ids(repo.by_state("new"))
-        assert ["T-1"] == ids(repo.by_requester("ann"))
+        assert ["T-1"] == repo.due(_model.T0, limit=10)
+        assert ["T-1"] == _model.ids(repo.by_state("new"))
+        assert ["T-1"] == _model.ids(repo.by_requester("ann"))
         assert ["k-1"] == [n.dedup_key for n in repo.pending_notifications(limit=10)]
 
     def test_outbox_passed_in_is_copied(self) -> None:
@@ -196,70 +188,75 @@ class TicketRepositoryContract(SaveAllContract):
         """
         repo = self.make_repository()
         outbox = [make_notification("k-1")]
-        repo.add(open_ticket("T-1"), outbox=outbox)
+        repo.add(_model.open_ticket("T-1"), outbox=outbox)
         outbox.append(make_notification("k-2"))
         assert ["k-1"] == [n.dedup_key for n in repo.pending_notifications(limit=10)]
 
     def test_due_is_earliest_first_with_a_limit(self) -> None:
         """
-        due returns ids with next_check_at <= now, earliest first, ties by id, at most limit.
+        due returns _model.ids with next_check_at <= now, earliest first, ties by id, at most limit.
         """
         repo = self.make_repository()
         for ticket_id, hours in (("T-3", 2), ("T-1", 3), ("T-2", 2), ("T-4", 9)):
-            repo.add(open_ticket(ticket_id), next_check_at=after_hours(hours))
-        repo.add(open_ticket("T-5"))
-        assert ["T-2", "T-3", "T-1"] == repo.due(after_hours(8), limit=10)
-        assert ["T-2", "T-3"] == repo.due(after_hours(8), limit=2)
-        assert [] == repo.due(after_hours(8), limit=0)
-        assert [] == repo.due(after_hours(1), limit=10)
+            repo.add(_model.open_ticket(ticket_id), next_check_at=_model.after_hours(hours))
+        repo.add(_model.open_ticket("T-5"))
+        assert ["T-2", "T-3", "T-1"] == repo.due(_model.after_hours(8), limit=10)
+        assert ["T-2", "T-3"] == repo.due(_model.after_hours(8), limit=2)
+        assert [] == repo.due(_model.after_hours(8), limit=0)
+        assert [] == repo.due(_model.after_hours(1), limit=10)
 
     def test_due_includes_now(self) -> None:
         """
         A ticket whose next check is exactly now is due; one a microsecond later is not.
         """
         repo = self.make_repository()
-        repo.add(open_ticket("T-1"), next_check_at=after_hours(1))
-        repo.add(open_ticket("T-2"), next_check_at=after_hours(1) + timedelta(microseconds=1))
-        assert ["T-1"] == repo.due(after_hours(1), limit=10)
+        repo.add(_model.open_ticket("T-1"), next_check_at=_model.after_hours(1))
+        repo.add(
+            _model.open_ticket("T-2"),
+            next_check_at=_model.after_hours(1) + timedelta(microseconds=1),
+        )
+        assert ["T-1"] == repo.due(_model.after_hours(1), limit=10)
 
     def test_due_compares_instants_across_zones(self) -> None:
         """
         Next checks in different zones are ordered by the instant they name.
         """
         repo = self.make_repository()
-        plus_two = after_hours(1).astimezone(timezone(timedelta(hours=2)))
-        repo.add(open_ticket("T-1"), next_check_at=plus_two)
-        repo.add(open_ticket("T-2"), next_check_at=after_hours(0))
-        assert ["T-2", "T-1"] == repo.due(after_hours(1), limit=10)
+        plus_two = _model.after_hours(1).astimezone(timezone(timedelta(hours=2)))
+        repo.add(_model.open_ticket("T-1"), next_check_at=plus_two)
+        repo.add(_model.open_ticket("T-2"), next_check_at=_model.after_hours(0))
+        assert ["T-2", "T-1"] == repo.due(_model.after_hours(1), limit=10)
 
     def test_save_moves_or_clears_the_next_check(self) -> None:
         """
         A save replaces next_check_at; saving None takes the ticket out of due.
         """
         repo = self.make_repository()
-        ticket = open_ticket("T-1")
-        repo.add(ticket, next_check_at=after_hours(1))
-        moved = commented(ticket)
-        repo.save(moved, expected_version=ticket.version, next_check_at=after_hours(6))
-        assert [] == repo.due(after_hours(5), limit=10)
-        assert ["T-1"] == repo.due(after_hours(6), limit=10)
-        repo.save(commented(moved), expected_version=moved.version)
-        assert [] == repo.due(after_hours(100), limit=10)
+        ticket = _model.open_ticket("T-1")
+        repo.add(ticket, next_check_at=_model.after_hours(1))
+        moved = _model.commented(ticket)
+        repo.save(moved, expected_version=ticket.version, next_check_at=_model.after_hours(6))
+        assert [] == repo.due(_model.after_hours(5), limit=10)
+        assert ["T-1"] == repo.due(_model.after_hours(6), limit=10)
+        repo.save(_model.commented(moved), expected_version=moved.version)
+        assert [] == repo.due(_model.after_hours(100), limit=10)
 
     def test_queries_follow_saves_oldest_first(self) -> None:
         """
         by_requester, by_state and by_assignee list current tickets by creation time.
         """
         repo = self.make_repository()
-        late = open_ticket("T-1", at=after_hours(2))
-        early = open_ticket("T-2", at=after_hours(1))
-        other = open_ticket("T-3", at=after_hours(0), requester="bob")
+        late = _model.open_ticket("T-1", at=_model.after_hours(2))
+        early = _model.open_ticket("T-2", at=_model.after_hours(1))
+        other = _model.open_ticket("T-3", at=_model.after_hours(0), requester="bob")
         for ticket in (late, early, other):
             repo.add(ticket)
-        assigned = INCIDENT.fire(late, "assign", actor=AGENT, at=after_hours(3), assignee="lee")
+        assigned = INCIDENT.fire(
+            late, "assign", actor=_model.AGENT, at=_model.after_hours(3), assignee="lee"
+        )
         repo.save(assigned, expected_version=late.version)
-        assert ["T-2", "T-1"] == ids(repo.by_requester("ann"))
-        assert ["T-3", "T-2"] == ids(repo.by_state("new"))
+        assert ["T-2", "T-1"] == _model.ids(repo.by_requester("ann"))
+        assert ["T-3", "T-2"] == _model.ids(repo.by_state("new"))
         assert [assigned] == repo.by_state("assigned")
         assert [assigned] == repo.by_assignee("lee")
         assert [] == repo.by_assignee("nobody")
@@ -270,31 +267,33 @@ class TicketRepositoryContract(SaveAllContract):
         open_by_alert_key finds the ticket opened from an alert while it is not final.
         """
         repo = self.make_repository()
-        ticket = open_ticket("T-1", alert_key="disk-full:db1")
+        ticket = _model.open_ticket("T-1", alert_key="disk-full:db1")
         repo.add(ticket)
-        repo.add(open_ticket("T-2", alert_key="cpu:web1"))
-        assert ticket == repo.open_by_alert_key("disk-full:db1", FINAL)
-        cancelled = INCIDENT.fire(ticket, "cancel", actor=AGENT, at=T0, reason="duplicate")
+        repo.add(_model.open_ticket("T-2", alert_key="cpu:web1"))
+        assert ticket == repo.open_by_alert_key("disk-full:db1", _model.FINAL)
+        cancelled = INCIDENT.fire(
+            ticket, "cancel", actor=_model.AGENT, at=_model.T0, reason="duplicate"
+        )
         repo.save(cancelled, expected_version=ticket.version)
-        assert repo.open_by_alert_key("disk-full:db1", FINAL) is None
-        assert repo.open_by_alert_key("never-seen", FINAL) is None
-        reopened = open_ticket("T-3", at=after_hours(1), alert_key="disk-full:db1")
+        assert repo.open_by_alert_key("disk-full:db1", _model.FINAL) is None
+        assert repo.open_by_alert_key("never-seen", _model.FINAL) is None
+        reopened = _model.open_ticket("T-3", at=_model.after_hours(1), alert_key="disk-full:db1")
         repo.add(reopened)
-        assert reopened == repo.open_by_alert_key("disk-full:db1", FINAL)
+        assert reopened == repo.open_by_alert_key("disk-full:db1", _model.FINAL)
 
     def test_outbox_is_pending_oldest_first(self) -> None:
         """
         Queued notifications are pending oldest first (created_at, then queue order).
         """
         repo = self.make_repository()
-        ticket = open_ticket("T-1")
-        repo.add(ticket, outbox=[make_notification("k-late", at=after_hours(2))])
+        ticket = _model.open_ticket("T-1")
+        repo.add(ticket, outbox=[make_notification("k-late", at=_model.after_hours(2))])
         repo.save(
-            commented(ticket),
+            _model.commented(ticket),
             expected_version=ticket.version,
             outbox=[
-                make_notification("k-early", at=after_hours(1)),
-                make_notification("k-tie", at=after_hours(2)),
+                make_notification("k-early", at=_model.after_hours(1)),
+                make_notification("k-tie", at=_model.after_hours(2)),
             ],
         )
         assert ["k-early", "k-late", "k-tie"] == [
@@ -309,7 +308,7 @@ class TicketRepositoryContract(SaveAllContract):
         """
         repo = self.make_repository()
         note = make_notification("k-1")
-        repo.add(open_ticket("T-1"), outbox=[note])
+        repo.add(_model.open_ticket("T-1"), outbox=[note])
         assert [note] == repo.pending_notifications(limit=10)
 
     def test_mark_delivered_removes_and_ignores_unknown_keys(self) -> None:
@@ -317,7 +316,9 @@ class TicketRepositoryContract(SaveAllContract):
         Delivered keys leave the pending outbox; unknown and repeated keys are ignored.
         """
         repo = self.make_repository()
-        repo.add(open_ticket("T-1"), outbox=[make_notification("k-1"), make_notification("k-2")])
+        repo.add(
+            _model.open_ticket("T-1"), outbox=[make_notification("k-1"), make_notification("k-2")]
+        )
         repo.mark_delivered(["k-1", "no-such-key"])
         repo.mark_delivered(["k-1"])
         repo.mark_delivered([])
@@ -328,10 +329,10 @@ class TicketRepositoryContract(SaveAllContract):
         Queuing a key already queued, pending or delivered, is a no-op.
         """
         repo = self.make_repository()
-        ticket = open_ticket("T-1")
+        ticket = _model.open_ticket("T-1")
         repo.add(ticket, outbox=[make_notification("k-1"), make_notification("k-1")])
         repo.mark_delivered(["k-1"])
-        repo.save(commented(ticket), ticket.version, outbox=[make_notification("k-1")])
+        repo.save(_model.commented(ticket), ticket.version, outbox=[make_notification("k-1")])
         assert [] == repo.pending_notifications(limit=10)
 
     def test_naive_datetimes_are_refused(self) -> None:
@@ -341,7 +342,7 @@ class TicketRepositoryContract(SaveAllContract):
         repo = self.make_repository()
         naive = datetime(2026, 3, 2, 9, 0)
         with pytest.raises(InvalidInput):
-            repo.add(open_ticket("T-1"), next_check_at=naive)
+            repo.add(_model.open_ticket("T-1"), next_check_at=naive)
         with pytest.raises(NotFound):
             repo.get("T-1")
         with pytest.raises(InvalidInput):
@@ -354,7 +355,7 @@ class TicketRepositoryContract(SaveAllContract):
 
         @given(steps=st.lists(_STEPS, max_size=25))
         def check(steps: list[tuple[str, int, int, int | None, int | None, int]]) -> None:
-            ModelRun(self.make_repository()).run(steps)
+            _model.ModelRun(self.make_repository()).run(steps)
 
         check()
 
