@@ -33,6 +33,7 @@ from deskflow.authorization import (
     require,
 )
 from deskflow.calendars import BusinessCalendar
+from deskflow.dedup import fired_keys, record_fired
 from deskflow.desk import Desk
 from deskflow.enums import (
     Audience,
@@ -56,8 +57,6 @@ from deskflow.escalation import (
     RaisePriority,
     Reassign,
     SetTier,
-    fired_keys,
-    record_fired,
 )
 from deskflow.events import (
     Acknowledged,

@@ -11,17 +11,10 @@ from datetime import datetime
 import attrs
 
 from deskflow.actors import SYSTEM
+from deskflow.dedup import record_fired
 from deskflow.desk import Desk
 from deskflow.enums import Trigger
-from deskflow.escalation import (
-    EscalationAction,
-    Fire,
-    Notify,
-    RaisePriority,
-    Reassign,
-    SetTier,
-    record_fired,
-)
+from deskflow.escalation import EscalationAction, Fire, Notify, RaisePriority, Reassign, SetTier
 from deskflow.events import Escalated, PriorityChanged, SlaThresholdReached
 from deskflow.exceptions import InvalidTransition
 from deskflow.outbox import Delivery

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from deskflow import INCIDENT, SYSTEM, Actor, CommentAdded, Role, Ticket, Trigger
 from deskflow.calendars import BusinessCalendar
+from deskflow.dedup import record_fired
 from deskflow.enums import Metric
-from deskflow.escalation import CompositePolicy, Fire, record_fired
+from deskflow.escalation import CompositePolicy, Fire
 from deskflow.events import Acknowledged
 from deskflow.exceptions import InvalidTransition
 from deskflow.policies.ladders import Ladder, LadderLevel, LadderPolicy

@@ -12,6 +12,7 @@ import pytest
 
 from deskflow import INCIDENT, ActionFired, Actor, Escalated, Role, Ticket, Trigger, plugins
 from deskflow.calendars import BusinessCalendar
+from deskflow.dedup import action_key, current_cycle, fired_keys, record_fired
 from deskflow.enums import Metric
 from deskflow.escalation import (
     CompositePolicy,
@@ -22,11 +23,7 @@ from deskflow.escalation import (
     RaisePriority,
     Reassign,
     SetTier,
-    action_key,
     check_thresholds,
-    current_cycle,
-    fired_keys,
-    record_fired,
 )
 from deskflow.exceptions import ConfigError, InvalidInput, InvalidTransition
 from deskflow.policies.ladders import LadderPolicy

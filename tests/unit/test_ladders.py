@@ -12,7 +12,8 @@ import pytest
 
 from deskflow import INCIDENT, SERVICE_REQUEST, Actor, Role, Ticket, Trigger
 from deskflow.calendars import BusinessCalendar
-from deskflow.escalation import Notify, record_fired
+from deskflow.dedup import record_fired
+from deskflow.escalation import Notify
 from deskflow.events import Acknowledged
 from deskflow.exceptions import ConfigError, InvalidInput
 from deskflow.policies.ladders import Ladder, LadderLevel, LadderPolicy, LadderVersion, LevelMode

@@ -46,16 +46,9 @@ import attrs
 
 from deskflow._internal import checks as _checks
 from deskflow._internal.escalation_support import config_text, workflow_repr
+from deskflow.dedup import WorkCycle, action_key, current_cycle, fired_keys
 from deskflow.enums import Metric, State
-from deskflow.escalation import (
-    EscalationAction,
-    Notify,
-    WorkCycle,
-    action_key,
-    check_evaluation,
-    current_cycle,
-    fired_keys,
-)
+from deskflow.escalation import EscalationAction, Notify, check_evaluation
 from deskflow.events import Acknowledged, StateChanged
 from deskflow.exceptions import ConfigError, InvalidInput
 from deskflow.sla import SlaReport

@@ -29,16 +29,9 @@ from deskflow._internal.escalation_support import (
     soonest,
     workflow_repr,
 )
+from deskflow.dedup import action_key, current_cycle, fired_keys
 from deskflow.enums import Metric, Priority
-from deskflow.escalation import (
-    EscalationAction,
-    Notify,
-    action_key,
-    check_evaluation,
-    current_cycle,
-    fired_keys,
-    passed_at,
-)
+from deskflow.escalation import EscalationAction, Notify, check_evaluation, passed_at
 from deskflow.events import PriorityChanged
 from deskflow.exceptions import ConfigError, InvalidInput
 from deskflow.sla import SlaReport, Threshold

@@ -26,16 +26,9 @@ from deskflow._internal.escalation_support import (
     soonest,
     workflow_repr,
 )
+from deskflow.dedup import action_key, current_cycle, fired_keys
 from deskflow.enums import Metric, Trigger
-from deskflow.escalation import (
-    EscalationAction,
-    Fire,
-    action_key,
-    check_evaluation,
-    current_cycle,
-    fired_keys,
-    passed_at,
-)
+from deskflow.escalation import EscalationAction, Fire, check_evaluation, passed_at
 from deskflow.events import StateChanged
 from deskflow.exceptions import ConfigError, InvalidTransition
 from deskflow.sla import ClockStatus, SlaReport
