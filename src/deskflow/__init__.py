@@ -86,6 +86,7 @@ from deskflow.exceptions import (
 )
 from deskflow.guards import Attempt, Guard
 from deskflow.notifications import Notification, NotificationFailed
+from deskflow.outbox import Delivery
 from deskflow.policies.ladders import Ladder, LadderLevel, LadderPolicy
 from deskflow.policies.notices import Directory, HierarchicalNotices, MappingDirectory, SlaNotices
 from deskflow.policies.priority_rules import (
@@ -113,7 +114,7 @@ from deskflow.ports import Article, Clock, KnowledgeBase, Notifier, TicketReposi
 from deskflow.priority import PriorityDecision, PriorityFacts, PriorityMatrix, PriorityPolicy
 from deskflow.reports import DeskReport, desk_report
 from deskflow.routing import AgentStatus, Candidate, Cursor, RoutingDecision, RoutingPolicy
-from deskflow.service import Delivery, HelpDesk, TickReport
+from deskflow.service import HelpDesk
 from deskflow.sla import (
     CalendarByField,
     CalendarResolver,
@@ -127,6 +128,7 @@ from deskflow.sla import (
     ThresholdReached,
 )
 from deskflow.states import Transition, Workflow
+from deskflow.tick import TickReport
 from deskflow.ticket import Comment, Feedback, Link, Ticket
 from deskflow.views import TicketView, audience_may_see, visible, visible_events
 from deskflow.workflows import (

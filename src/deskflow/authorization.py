@@ -57,6 +57,7 @@ class Permission(enum.StrEnum):
 
     OPEN = "open"
     VIEW = "view"
+    VIEW_SLA = "view_sla"
     CLASSIFY = "classify"
     ASSIGN = "assign"
     START = "start"
@@ -81,6 +82,7 @@ class Permission(enum.StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     WITHDRAW = "withdraw"
+    ACKNOWLEDGE = "acknowledge"
 
 
 def action_for(trigger: str) -> Permission:
@@ -212,6 +214,8 @@ _AGENT_ACTIONS: Final = (
     _A.HOLD, _A.RESUME, _A.ESCALATE, _A.RETURN_TO_FIRST_LINE, _A.RESOLVE, _A.CLOSE, _A.REOPEN,
     _A.CANCEL, _A.MERGE, _A.SPLIT, _A.LINK, _A.REQUEST_APPROVAL,
 )  # fmt: skip
+#: What staff may do on any ticket: open, read it and its SLA clocks, acknowledge a page.
+_STAFF_READS: Final = (_A.OPEN, _A.VIEW, _A.VIEW_SLA, _A.ACKNOWLEDGE)
 _REQUESTER: Final[dict[Permission, tuple[AccessRule, ...]]] = {
     _A.OPEN: (),
     _A.VIEW: (OWN,),
@@ -229,11 +233,15 @@ _REQUESTER: Final[dict[Permission, tuple[AccessRule, ...]]] = {
 DEFAULT_RULES: Final[Mapping[Role, Mapping[Permission, tuple[AccessRule, ...]]]] = MappingProxyType(
     {
         Role.REQUESTER: MappingProxyType(_REQUESTER),
+        # Whoever is paged acknowledges, whichever group they are in.
         Role.AGENT: MappingProxyType(
-            {_A.OPEN: (), _A.VIEW: (), **dict.fromkeys(_AGENT_ACTIONS, _WORK)}
+            {**dict.fromkeys(_STAFF_READS, ()), **dict.fromkeys(_AGENT_ACTIONS, _WORK)}
         ),
         Role.SUPERVISOR: MappingProxyType(
-            {_A.OPEN: (), _A.VIEW: (), **dict.fromkeys((*_AGENT_ACTIONS, _A.OVERRIDE_PRIORITY), ())}
+            {
+                **dict.fromkeys(_STAFF_READS, ()),
+                **dict.fromkeys((*_AGENT_ACTIONS, _A.OVERRIDE_PRIORITY), ()),
+            }
         ),
         # Approvers raise requests of their own too; on others' tickets they only decide.
         Role.APPROVER: MappingProxyType(
@@ -248,7 +256,7 @@ DEFAULT_RULES: Final[Mapping[Role, Mapping[Permission, tuple[AccessRule, ...]]]]
         # Time-based work: auto-close, escalation ticks and the notes they leave.
         Role.SYSTEM: MappingProxyType(
             # The system reads what it acts on: a command's result is the actor's view.
-            dict.fromkeys((_A.VIEW, _A.CLOSE, _A.ESCALATE, _A.COMMENT_INTERNAL), ())
+            dict.fromkeys((_A.VIEW, _A.VIEW_SLA, _A.CLOSE, _A.ESCALATE, _A.COMMENT_INTERNAL), ())
         ),
     }
 )
@@ -265,6 +273,7 @@ _PLURAL: Final = {
 _VERB: Final = {
     _A.OPEN: "open {}",
     _A.VIEW: "view {}",
+    _A.VIEW_SLA: "read the SLA clocks of {}",
     _A.CLASSIFY: "classify {}",
     _A.ASSIGN: "assign {}",
     _A.START: "start work on {}",
@@ -289,6 +298,7 @@ _VERB: Final = {
     _A.APPROVE: "approve {}",
     _A.REJECT: "reject {}",
     _A.WITHDRAW: "withdraw {}",
+    _A.ACKNOWLEDGE: "acknowledge pages about {}",
 }
 
 #: A table of rules: role -> action -> the rules that must all pass.

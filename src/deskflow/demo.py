@@ -193,7 +193,7 @@ def run(config: str | Path = DEFAULT_CONFIG, start: datetime = START) -> DemoRes
     return DemoResult(
         tickets=tickets,
         notifications=tuple(notifier.sent),
-        reports=tuple(desk.sla(t.id) for t in tickets),
+        reports=tuple(desk.sla(LEE, t.id) for t in tickets),
         narration=tuple(narration),
     )
 

@@ -26,18 +26,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import Final, Protocol, TypeAlias
+from typing import ClassVar, Final, Protocol, TypeAlias
 
 import attrs
 
 from deskflow._internal import checks as _checks
 from deskflow._internal.escalation_support import soonest
-from deskflow.enums import Metric, Priority
-from deskflow.exceptions import ConfigError, InvalidInput
+from deskflow.actors import SYSTEM
+from deskflow.enums import Metric, Priority, Trigger
+from deskflow.events import Escalated, PriorityChanged
+from deskflow.exceptions import ConfigError, DeskflowError, InvalidInput
 from deskflow.sla import ClockStatus, SlaPolicy, SlaReport
+from deskflow.states import Workflow
 from deskflow.ticket import Ticket, check_tier
 
 __all__ = [
+    "ActionSkipped",
     "CompositePolicy",
     "EscalationAction",
     "EscalationPolicy",
@@ -101,11 +105,23 @@ def _priority(value: Priority | str) -> Priority:
     return _checks.member("priority", Priority, value)
 
 
+class ActionSkipped(DeskflowError):
+    """
+    An escalation action found nothing to do: the ticket is already at that tier or already
+    as urgent. It is recorded as fired all the same, so it is not retried on every tick.
+    """
+
+
 @attrs.frozen(kw_only=True)
 class _Action:
-    # Every action says why it happens and carries the key that makes it happen once.
+    # Every action says why it happens and carries the key that makes it happen once, and
+    # carries itself out: apply_to(ticket, workflow, at) returns the changed ticket (or
+    # raises ActionSkipped, or the workflow's InvalidTransition).
     dedup_key: str = attrs.field(validator=_text)
     reason: str = attrs.field(validator=_text)
+
+    #: False: the tick records an [`ActionFired`][deskflow.events.ActionFired] for it.
+    records_itself: ClassVar[bool] = False
 
 
 @attrs.frozen(kw_only=True)
@@ -119,6 +135,25 @@ class Notify(_Action):
     recipients: tuple[str, ...] = attrs.field(converter=_recipients)
     template: str = attrs.field(validator=_text)
     internal: bool = True
+
+    #: Its [`Escalated`][deskflow.events.Escalated] event carries the dedup key: no
+    #: [`ActionFired`][deskflow.events.ActionFired] is needed to remember it.
+    records_itself: ClassVar[bool] = True
+
+    def apply_to(self, ticket: Ticket, workflow: Workflow, at: datetime) -> Ticket:
+        """
+        Record the notice: the outbox tells the recipients.
+        """
+        return ticket.record(
+            Escalated(
+                at=at,
+                actor=SYSTEM.id,
+                notified=self.recipients,
+                reason=self.reason,
+                dedup_key=self.dedup_key,
+                template=self.template,
+            )
+        )
 
     def describe(self) -> str:
         """
@@ -135,6 +170,31 @@ class SetTier(_Action):
 
     tier: int = attrs.field(validator=_tier)
     group: str | None = attrs.field(default=None, validator=_optional_text)
+
+    def apply_to(self, ticket: Ticket, workflow: Workflow, at: datetime) -> Ticket:
+        """
+        Escalate to a higher tier, or return to the first line; ActionSkipped if already there.
+        """
+        if self.tier > ticket.tier:
+            return workflow.fire(
+                ticket,
+                Trigger.ESCALATE,
+                actor=SYSTEM,
+                at=at,
+                tier=self.tier,
+                group=self.group,
+                reason=self.reason,
+            )
+        if self.tier == 1 and ticket.tier > 1:
+            return workflow.fire(
+                ticket,
+                Trigger.RETURN_TO_FIRST_LINE,
+                actor=SYSTEM,
+                at=at,
+                group=self.group,
+                reason=self.reason,
+            )
+        raise ActionSkipped(f"already at tier {ticket.tier}")
 
     def describe(self) -> str:
         """
@@ -157,6 +217,20 @@ class Reassign(_Action):
         if self.group is None and self.agent is None:
             raise InvalidInput("a reassignment needs a group, an agent, or both")
 
+    def apply_to(self, ticket: Ticket, workflow: Workflow, at: datetime) -> Ticket:
+        """
+        Fire the workflow's assign trigger with the group and agent.
+        """
+        return workflow.fire(
+            ticket,
+            Trigger.ASSIGN,
+            actor=SYSTEM,
+            at=at,
+            group=self.group,
+            assignee=self.agent,
+            reason=self.reason,
+        )
+
     def describe(self) -> str:
         """
         One line for the audit trail.
@@ -173,6 +247,23 @@ class RaisePriority(_Action):
 
     priority: Priority = attrs.field(converter=_priority)
 
+    def apply_to(self, ticket: Ticket, workflow: Workflow, at: datetime) -> Ticket:
+        """
+        Record the higher priority; ActionSkipped if the ticket is already as urgent.
+        """
+        if ticket.priority is not None and self.priority <= ticket.priority:
+            raise ActionSkipped(f"priority already {ticket.priority}")
+        return ticket.record(
+            PriorityChanged(
+                at=at,
+                actor=SYSTEM.id,
+                priority=self.priority,
+                previous=ticket.priority,
+                reason=self.reason,
+                rule="escalation",
+            )
+        )
+
     def describe(self) -> str:
         """
         One line for the audit trail.
@@ -188,6 +279,12 @@ class Fire(_Action):
 
     trigger: str = attrs.field(converter=_trigger)
     details: Mapping[str, str | int] = attrs.field(factory=dict, converter=_details, hash=False)
+
+    def apply_to(self, ticket: Ticket, workflow: Workflow, at: datetime) -> Ticket:
+        """
+        Fire the trigger with the details, as the system.
+        """
+        return workflow.fire(ticket, self.trigger, actor=SYSTEM, at=at, **self.details)
 
     def describe(self) -> str:
         """

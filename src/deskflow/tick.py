@@ -1,12 +1,18 @@
 """
-The time-based work of one due ticket: record SLA thresholds, carry out escalation actions,
-auto-close. Private: [`deskflow.service.HelpDesk.tick()`][deskflow.service.HelpDesk.tick] runs
-it for the due tickets.
+Time-based work: what a tick does to one due ticket, and what a whole tick did.
+
+[`tick_ticket()`][deskflow.tick.tick_ticket] is a pure decision: from a ticket, the desk's
+policies and the instant, it records the SLA thresholds the clocks passed, carries out the
+escalation actions due (each action applies itself) and closes a resolved ticket whose
+auto-close time has come. [`HelpDesk.tick`][deskflow.service.HelpDesk.tick] runs it for each
+due ticket through the same pipeline as every command and gathers a
+[`TickReport`][deskflow.tick.TickReport]: what was saved is reported, what lost a race or
+failed is listed apart, and one failing ticket never stops the others.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import attrs
 
@@ -14,14 +20,27 @@ from deskflow.actors import SYSTEM
 from deskflow.dedup import record_fired
 from deskflow.desk import Desk
 from deskflow.enums import Trigger
-from deskflow.escalation import EscalationAction, Fire, Notify, RaisePriority, Reassign, SetTier
-from deskflow.events import Escalated, PriorityChanged, SlaThresholdReached
+from deskflow.escalation import ActionSkipped, EscalationAction
+from deskflow.events import SlaThresholdReached
 from deskflow.exceptions import InvalidTransition
 from deskflow.outbox import Delivery
 from deskflow.sla import SlaReport
 from deskflow.ticket import Ticket
 
-__all__ = ["TickReport", "tick_one"]
+__all__ = ["TickOutcome", "TickReport", "tick_ticket"]
+
+
+@attrs.frozen
+class TickOutcome:
+    """
+    What the time-based work did to one ticket: the dedup keys of the thresholds recorded,
+    the actions carried out and those skipped (each with why), and whether it was closed.
+    """
+
+    thresholds: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+    closed: bool = False
 
 
 @attrs.define
@@ -29,7 +48,11 @@ class TickReport:
     """
     What one tick did: tickets checked, thresholds recorded, actions carried out or skipped
     (with why), tickets closed automatically, saves that lost a race (retried next tick),
-    and the delivery round that followed.
+    tickets whose work failed (with the error, retried next tick), and the delivery round that
+    followed.
+
+    Only what was saved is reported: the work of a ticket that lost its race or failed is in
+    ``conflicts`` or ``failed`` alone.
     """
 
     at: datetime
@@ -39,11 +62,51 @@ class TickReport:
     skipped: list[str] = attrs.Factory(list)
     closed: list[str] = attrs.Factory(list)
     conflicts: list[str] = attrs.Factory(list)
+    failed: list[str] = attrs.Factory(list)
     delivery: Delivery | None = None
 
+    def add(self, ticket_id: str, outcome: TickOutcome) -> None:
+        """
+        Count the saved work of one ticket.
+        """
+        self.thresholds.extend(outcome.thresholds)
+        self.actions.extend(outcome.actions)
+        self.skipped.extend(outcome.skipped)
+        if outcome.closed:
+            self.closed.append(ticket_id)
 
-def _record_thresholds(ticket: Ticket, sla: SlaReport, now: datetime, report: TickReport) -> Ticket:
+    def to_dict(self) -> dict[str, object]:
+        """
+        The report as JSON-safe values: the instant as ISO 8601 in UTC, lists of ids and keys,
+        and the delivery round as ``{"sent": [...], "failed": [...]}`` (or None).
+
+        >>> from datetime import datetime, timezone
+        >>> report = TickReport(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc), checked=["INC-1"])
+        >>> report.to_dict()["at"], report.to_dict()["checked"]
+        ('2026-03-02T09:00:00+00:00', ['INC-1'])
+        """
+        out: dict[str, object] = {"at": self.at.astimezone(UTC).isoformat()}
+        for name in (
+            "checked",
+            "thresholds",
+            "actions",
+            "skipped",
+            "closed",
+            "conflicts",
+            "failed",
+        ):
+            out[name] = list(getattr(self, name))
+        out["delivery"] = (
+            None
+            if self.delivery is None
+            else {"sent": list(self.delivery.sent), "failed": list(self.delivery.failed)}
+        )
+        return out
+
+
+def _record_thresholds(ticket: Ticket, sla: SlaReport, now: datetime) -> tuple[Ticket, list[str]]:
     recorded = {e.dedup_key for e in ticket.history if isinstance(e, SlaThresholdReached)}
+    keys: list[str] = []
     for metric, clock in sla.clocks.items():
         for reached in clock.thresholds:
             key = f"{ticket.id}|sla|{metric.value}|c{reached.cycle}|{reached.name}"
@@ -55,101 +118,47 @@ def _record_thresholds(ticket: Ticket, sla: SlaReport, now: datetime, report: Ti
                     at=now, actor=SYSTEM.id, metric=metric, threshold=reached.name, dedup_key=key
                 )
             )
-            report.thresholds.append(key)
-    return ticket
+            keys.append(key)
+    return ticket, keys
 
 
 def _carry_out(
-    desk: Desk, ticket: Ticket, actions: list[EscalationAction], now: datetime, report: TickReport
-) -> Ticket:
+    desk: Desk, ticket: Ticket, actions: list[EscalationAction], now: datetime
+) -> tuple[Ticket, list[str], list[str]]:
     workflow = desk.workflow_for(ticket)
+    done: list[str] = []
+    skipped: list[str] = []
     for action in actions:
         try:
-            if isinstance(action, Notify):
-                ticket = ticket.record(
-                    Escalated(
-                        at=now,
-                        actor=SYSTEM.id,
-                        notified=action.recipients,
-                        reason=action.reason,
-                        dedup_key=action.dedup_key,
-                        template=action.template,
-                    )
-                )
-            elif isinstance(action, SetTier):
-                if action.tier > ticket.tier:
-                    ticket = workflow.fire(
-                        ticket,
-                        Trigger.ESCALATE,
-                        actor=SYSTEM,
-                        at=now,
-                        tier=action.tier,
-                        group=action.group,
-                        reason=action.reason,
-                    )
-                elif action.tier == 1 and ticket.tier > 1:
-                    ticket = workflow.fire(
-                        ticket,
-                        Trigger.RETURN_TO_FIRST_LINE,
-                        actor=SYSTEM,
-                        at=now,
-                        group=action.group,
-                        reason=action.reason,
-                    )
-                else:
-                    report.skipped.append(f"{action.dedup_key}: already at tier {ticket.tier}")
-                    continue
-            elif isinstance(action, Reassign):
-                ticket = workflow.fire(
-                    ticket,
-                    Trigger.ASSIGN,
-                    actor=SYSTEM,
-                    at=now,
-                    group=action.group,
-                    assignee=action.agent,
-                    reason=action.reason,
-                )
-            elif isinstance(action, RaisePriority):
-                if ticket.priority is not None and action.priority <= ticket.priority:
-                    report.skipped.append(f"{action.dedup_key}: priority already {ticket.priority}")
-                    continue
-                ticket = ticket.record(
-                    PriorityChanged(
-                        at=now,
-                        actor=SYSTEM.id,
-                        priority=action.priority,
-                        previous=ticket.priority,
-                        reason=action.reason,
-                        rule="escalation",
-                    )
-                )
-            elif isinstance(action, Fire):
-                ticket = workflow.fire(
-                    ticket, action.trigger, actor=SYSTEM, at=now, **action.details
-                )
-            report.actions.append(f"{action.dedup_key}: {action.describe()}")
-        except InvalidTransition as error:
+            ticket = action.apply_to(ticket, workflow, now)
+        except (ActionSkipped, InvalidTransition) as why:
             # Recorded as fired all the same: a refused action is not retried every tick.
-            report.skipped.append(f"{action.dedup_key}: {error}")
-    # A notice is already on record as its Escalated event (which carries its dedup key).
-    return record_fired(ticket, [a for a in actions if not isinstance(a, Notify)], at=now)
+            skipped.append(f"{action.dedup_key}: {why}")
+        else:
+            done.append(f"{action.dedup_key}: {action.describe()}")
+    fired = [a for a in actions if not a.records_itself]
+    return record_fired(ticket, fired, at=now), done, skipped
 
 
-def tick_one(desk: Desk, ticket: Ticket, now: datetime, report: TickReport) -> Ticket:
+def tick_ticket(desk: Desk, ticket: Ticket, now: datetime) -> tuple[Ticket, TickOutcome]:
     """
-    Return ``ticket`` after the time-based work due at ``now``.
+    Return ``ticket`` after the time-based work due at ``now``, and what that work was.
+
+    A final ticket is returned as it is.
     """
-    report.checked.append(ticket.id)
     workflow = desk.workflow_for(ticket)
     if workflow.is_final(ticket.state):
-        return ticket
+        return ticket, TickOutcome()
     sla = desk.sla_for(ticket).evaluate(ticket, now)
-    ticket = _record_thresholds(ticket, sla, now, report)
+    ticket, thresholds = _record_thresholds(ticket, sla, now)
+    done: list[str] = []
+    skipped: list[str] = []
     escalation = desk.escalation_for(ticket)
     if escalation is not None:
-        ticket = _carry_out(desk, ticket, escalation.evaluate(ticket, sla, now), now, report)
+        ticket, done, skipped = _carry_out(desk, ticket, escalation.evaluate(ticket, sla, now), now)
     closes_at = desk.auto_close_at(ticket)
-    if closes_at is not None and closes_at <= now:
+    closed = closes_at is not None and closes_at <= now
+    if closed:
         ticket = workflow.fire(
             ticket,
             Trigger.CLOSE,
@@ -157,5 +166,4 @@ def tick_one(desk: Desk, ticket: Ticket, now: datetime, report: TickReport) -> T
             at=now,
             reason=f"closed automatically after {desk.auto_close_after} of business time",
         )
-        report.closed.append(ticket.id)
-    return ticket
+    return ticket, TickOutcome(tuple(thresholds), tuple(done), tuple(skipped), closed)

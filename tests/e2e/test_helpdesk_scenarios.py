@@ -244,7 +244,7 @@ def test_tick_touches_only_due_tickets() -> None:
         desk.open(ANN, title=f"Ticket {n}", impact="low", urgency="low")
     clock.advance(M)
     assert [] == desk.tick().checked
-    first_check = desk.sla("INC-1")[Metric.FIRST_RESPONSE].next_check_at
+    first_check = desk.sla(SUP, "INC-1")[Metric.FIRST_RESPONSE].next_check_at
     assert first_check is not None
     clock.set(first_check)
     assert 20 == len(desk.tick().checked)
