@@ -4,7 +4,8 @@ MkDocs hooks: draw the workflows from the code, so the lifecycle page cannot dri
 A line ``<!-- workflow: NAME -->`` in a page is replaced by a Mermaid diagram of
 ``deskflow.NAME.to_mermaid()``; ``<!-- changelog -->`` by CHANGELOG.md;
 ``<!-- config-reference -->`` by the tables of every configuration field, walked from the
-pydantic model of the desk's configuration (:func:`config_reference`).
+pydantic model of the desk's configuration (`config_reference`), with the description and
+example each field carries in the model.
 
 Mermaid is served by the site itself: the file named by ``DESKFLOW_MERMAID_JS`` (the
 Makefile fetches a pinned release from npm) is published as ``javascripts/mermaid.min.js``,
@@ -44,143 +45,13 @@ _MARKER = re.compile(r"^<!-- workflow: (\w+) -->$", re.MULTILINE)
 _FENCE = "```"
 #: A page element the browser would load from another host.
 _EXTERNAL = re.compile(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=\"(https?:)?//[^\"]+\"")
+_BARE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _log = logging.getLogger("mkdocs.hooks.deskflow")
 
 #: Where the site publishes Mermaid; ``extra_javascript`` in mkdocs.yml names the same path.
 MERMAID_URI = "javascripts/mermaid.min.js"
 
 
-#: What each configuration field means, and a TOML example, by (model, field). A field's
-#: own ``Field(description=..., examples=[...])`` takes precedence; a unit test checks that
-#: every field has both.
-FIELD_DOCS: dict[tuple[str, str], tuple[str, str]] = {
-    ("DeskConfig", "calendars"): (
-        "Business calendars by name; SLA clocks run on one of them.",
-        '{ london = { timezone = "Europe/London", weekly = { "mon-fri" = ["09:00-17:00"] } } }',
-    ),
-    ("DeskConfig", "priority"): (
-        "The priority policy that turns impact and urgency into P1..P5.",
-        '{ name = "five_by_five" }',
-    ),
-    ("DeskConfig", "sla"): ("SLA targets, calendar and priority mode.", '{ calendar = "london" }'),
-    ("DeskConfig", "directory"): (
-        "Who manages whom, for escalation notices.",
-        '{ managers = { "lee.l1" = "mia.manager" } }',
-    ),
-    ("DeskConfig", "escalation"): (
-        "Escalation policies, applied in this order (an array of tables).",
-        '[{ name = "sla_notices" }]',
-    ),
-    ("DeskConfig", "routing"): (
-        "The routing policy that picks an assignee; none means tickets are assigned by hand.",
-        '{ name = "round_robin" }',
-    ),
-    ("DeskConfig", "approval"): (
-        "Which service requests need approval; none means none do.",
-        '{ stages = [{ approvers = ["max.approver"] }] }',
-    ),
-    ("DeskConfig", "auto_close_after"): (
-        "Business time after resolution when a resolved ticket closes by itself; unset, never.",
-        '"24h"',
-    ),
-    ("DeskConfig", "reopen_window"): (
-        "How long after resolution a requester may reopen a ticket.",
-        '"7d"',
-    ),
-    ("DeskConfig", "hold_reasons"): (
-        "The reasons a ticket may be put on hold for.",
-        '["vendor", "change"]',
-    ),
-    ("CalendarConfig", "timezone"): ("The IANA time zone of the opening hours.", '"Europe/London"'),
-    ("CalendarConfig", "weekly"): (
-        "Opening hours by day (`mon`) or day range (`mon-fri`), as `HH:MM-HH:MM` intervals.",
-        '{ "mon-fri" = ["09:00-12:30", "13:30-17:00"] }',
-    ),
-    ("CalendarConfig", "always"): ("Open around the clock (24x7); the week is ignored.", "true"),
-    ("CalendarConfig", "holidays"): ("Days the desk is closed.", '["2026-12-25"]'),
-    ("CalendarConfig", "overrides"): (
-        "Days with their own hours instead of the week's (an empty list closes the day).",
-        '{ "2026-12-24" = ["09:00-12:00"] }',
-    ),
-    ("CalendarConfig", "country"): (
-        "Add the public holidays of this country (ISO code; needs the `holidays` extra).",
-        '"GB"',
-    ),
-    ("CalendarConfig", "subdivision"): (
-        "The country's subdivision whose holidays apply too.",
-        '"ENG"',
-    ),
-    ("CalendarConfig", "years"): (
-        "First and last year of country holidays; required with `country`.",
-        "[2026, 2028]",
-    ),
-    ("SlaConfig", "calendar"): ("The calendar the SLA clocks run on.", '"london"'),
-    ("SlaConfig", "priority_change"): (
-        "On a priority change, recompute targets from the start (`retroactive`) or only "
-        "from the change (`prospective`).",
-        '"prospective"',
-    ),
-    ("SlaConfig", "metrics"): (
-        "Targets per metric; unset, the ITIL defaults.",
-        '{ resolution = { targets = { P1 = "4h", P2 = "8h" } } }',
-    ),
-    ("SlaSection", "incident"): (
-        "Settings for incidents only, replacing the section's.",
-        '{ calendar = "24x7" }',
-    ),
-    ("SlaSection", "service_request"): (
-        "Settings for service requests only, replacing the section's.",
-        '{ calendar = "london" }',
-    ),
-    ("MetricConfig", "targets"): ("The target duration per priority.", '{ P1 = "1h", P2 = "4h" }'),
-    ("MetricConfig", "pause_states"): (
-        "States in which the clock pauses; unset, the workflow's.",
-        '["pending"]',
-    ),
-    ("MetricConfig", "stop_states"): (
-        "States in which the clock stops; unset, the workflow's (final states always stop).",
-        '["resolved"]',
-    ),
-    ("MetricConfig", "pause_hold_reasons"): (
-        "Pause on hold only for these hold reasons; unset, for every reason.",
-        '["vendor"]',
-    ),
-    ("MetricConfig", "thresholds"): (
-        "When the clock reports progress: a share of the target or a time before it is due.",
-        '["75%", "due-30m"]',
-    ),
-    ("PolicyConfig", "name"): ("A built-in policy or a plug-in, by name.", '"itil"'),
-    ("PolicyConfig", "options"): (
-        "Keyword options for the policy.",
-        '{ tiers = ["service-desk", "network"] }',
-    ),
-    ("PolicyConfig", "kinds"): (
-        "For an escalation policy: the kinds of ticket it escalates.",
-        '["incident", "service_request"]',
-    ),
-    ("StageConfig", "approvers"): ("Who may approve at this stage.", '["max.approver"]'),
-    ("StageConfig", "required"): (
-        "How many must approve: `all`, `any` or a number.",
-        '"any"',
-    ),
-    ("ApprovalConfig", "stages"): (
-        "The approval stages, in order.",
-        '[{ approvers = ["max.approver", "mia.manager"], required = "any" }]',
-    ),
-    ("ApprovalConfig", "categories"): (
-        "Service requests of these categories need approval.",
-        '["access", "hardware"]',
-    ),
-    ("ApprovalConfig", "services"): (
-        "Service requests for these services need approval.",
-        '["vpn"]',
-    ),
-    ("DirectoryConfig", "managers"): ("Each agent's manager.", '{ "lee.l1" = "mia.manager" }'),
-    ("DirectoryConfig", "supervisors"): (
-        "Each group's supervisor.",
-        '{ "service-desk" = "sam.supervisor" }',
-    ),
-}
 #: Sections that name a policy, and the plug-in group their names come from.
 _POLICY_GROUPS = {
     "priority": "deskflow.priority",
@@ -211,20 +82,18 @@ def render(markdown: str) -> str:
 
 def field_docs(model: type[BaseModel], name: str) -> tuple[str, str]:
     """
-    A field's description and TOML example: its own, else :data:`FIELD_DOCS`'s (looked up
-    along the model's bases, so a subclass inherits them), else empty.
+    A field's description and its first example written as TOML, from the field's own
+    ``Field(description=..., examples=[...])``, else from the same field of a base model (a
+    subclass that narrows a field's type keeps its docs), else empty.
     """
-    info = model.model_fields[name]
-    found = next(
-        (
-            FIELD_DOCS[(base.__name__, name)]
-            for base in model.__mro__
-            if (base.__name__, name) in FIELD_DOCS
-        ),
-        ("", ""),
-    )
-    example = info.examples[0] if info.examples else None
-    return info.description or found[0], example if isinstance(example, str) else found[1]
+    infos = [
+        base.model_fields[name]
+        for base in model.__mro__
+        if isinstance(base, type) and issubclass(base, BaseModel) and name in base.model_fields
+    ]
+    description = next((i.description for i in infos if i.description), "")
+    examples = next((i.examples for i in infos if i.examples), None)
+    return description, _toml(examples[0]) if examples else ""
 
 
 def config_sections(
@@ -416,9 +285,15 @@ def _toml(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     if isinstance(value, dict):
-        inner = ", ".join(f"{k} = {_toml(v)}" for k, v in value.items())
+        inner = ", ".join(f"{_key(k)} = {_toml(v)}" for k, v in value.items())
         return "{ " + inner + " }" if inner else "{}"
     return str(value)
+
+
+def _key(key: Any) -> str:
+    # Keys that read as names stay bare; `lee.l1`, `mon-fri` and `2026-12-24` are quoted.
+    text = str(key.value if isinstance(key, enum.Enum) else key)
+    return text if _BARE_KEY.fullmatch(text) else f'"{text}"'
 
 
 def _duration(value: timedelta) -> str:

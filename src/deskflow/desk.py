@@ -1,6 +1,6 @@
 """
 A desk's policies in one value: its workflows, priority, SLA, escalation, routing,
-authorization and approval policies, and the auto-close rule.
+authorization and approval policies, the auto-close rule and the size limits of its texts.
 
 [`Desk`][deskflow.desk.Desk] is what [`HelpDesk`][deskflow.service.HelpDesk] decides with. Build
 one in code, or from a configuration file with
@@ -22,6 +22,7 @@ from deskflow.calendars import BusinessCalendar
 from deskflow.enums import TicketKind
 from deskflow.escalation import EscalationPolicy
 from deskflow.exceptions import ConfigError, InvalidInput
+from deskflow.limits import Limits
 from deskflow.outbox import DEFAULT_RULES, NotificationRule
 from deskflow.priority import PriorityMatrix, PriorityPolicy
 from deskflow.routing import RoutingPolicy
@@ -82,7 +83,8 @@ class Desk:
     ``sla`` maps each ticket kind to its SLA policy (the default: ITIL targets around the
     clock); ``escalation`` each kind to its escalation policy (a single policy escalates
     incidents); ``auto_close_after`` is the business time (on the ticket's SLA calendar) after
-    which a resolved ticket closes itself, or None to never auto-close.
+    which a resolved ticket closes itself, or None to never auto-close; ``limits`` how long
+    each free-text field may be ([`Limits`][deskflow.limits.Limits]).
 
     >>> desk = Desk()
     >>> sorted(desk.workflows)
@@ -113,6 +115,7 @@ class Desk:
     id_prefixes: Mapping[TicketKind, str] = attrs.field(
         factory=lambda: {TicketKind.INCIDENT: "INC", TicketKind.SERVICE_REQUEST: "REQ"}
     )
+    limits: Limits = attrs.field(factory=Limits)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.sla, Mapping):
@@ -136,6 +139,10 @@ class Desk:
             or self.auto_close_after <= timedelta(0)
         ):
             raise ConfigError("auto_close_after must be a positive timedelta or None")
+        if not isinstance(self.limits, Limits):
+            raise ConfigError(
+                f"expected a Limits, got {type(self.limits).__name__}", path=("limits",)
+            )
 
     def workflow_for(self, ticket: Ticket) -> Workflow:
         """

@@ -96,10 +96,50 @@ class ConfigError(DeskflowError, ValueError):
     """
     A configuration (a workflow, a matrix, a calendar, a config file) is invalid.
 
-    ``path`` names the bad field when it is known, e.g. ``("sla", "targets", "P1")``.
+    ``path`` names the bad field when it is known, e.g. ``("sla", "targets", "P1")``, and
+    ``message`` says what is wrong with it, without the path. A configuration with several
+    problems raises one error listing them all
+    ([`ConfigError.from_problems()`][deskflow.exceptions.ConfigError.from_problems]):
+    ``problems`` holds each as a ``(path, message)`` pair, the text of the error has one line
+    per problem, ``path.to.field: message``, and ``path`` and ``message`` are the first
+    problem's. An error with one problem has it alone in ``problems``.
+
+    >>> error = ConfigError.from_problems([(("sla", "calendar"), "unknown calendar 'x'"),
+    ...                                    (("reopen_window",), "must be positive")])
+    >>> print(error)
+    sla.calendar: unknown calendar 'x'
+    reopen_window: must be positive
+    >>> error.path, error.message
+    (('sla', 'calendar'), "unknown calendar 'x'")
     """
 
-    def __init__(self, message: str, *, path: Iterable[str | int] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Iterable[str | int] = (),
+        problems: Iterable[tuple[Iterable[str | int], str]] = (),
+    ) -> None:
         self.path: tuple[str | int, ...] = tuple(path)
-        where = ".".join(str(p) for p in self.path)
-        super().__init__(f"{where}: {message}" if where else message)
+        self.message = message
+        listed = tuple((tuple(where), text) for where, text in problems)
+        self.problems: tuple[tuple[tuple[str | int, ...], str], ...] = listed or (
+            (self.path, message),
+        )
+        super().__init__("\n".join(_line(where, text) for where, text in self.problems))
+
+    @classmethod
+    def from_problems(cls, problems: Iterable[tuple[Iterable[str | int], str]]) -> ConfigError:
+        """
+        One error for every ``(path, message)`` of ``problems`` (at least one), in order.
+        """
+        listed = [(tuple(where), text) for where, text in problems]
+        if not listed:
+            raise ValueError("a ConfigError needs at least one problem")
+        where, text = listed[0]
+        return cls(text, path=where, problems=listed)
+
+
+def _line(path: tuple[str | int, ...], message: str) -> str:
+    where = ".".join(str(p) for p in path)
+    return f"{where}: {message}" if where else message
