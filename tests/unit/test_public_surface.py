@@ -97,6 +97,20 @@ def test_import_deskflow_loads_none_of_the_heavy_modules() -> None:
     assert "" == _fresh_python(code)
 
 
+def test_the_whole_top_level_leaves_the_edges_and_extras_alone() -> None:
+    """
+    Loading every top-level name imports no pydantic, config loader, SQL or testing kit.
+    """
+    edges = ["deskflow.config", "deskflow.adapters.sql", "deskflow.testing"]
+    libraries = ["pydantic", "sqlalchemy", "hypothesis"]
+    code = (
+        "import sys\n"
+        "from deskflow import *\n"
+        f"print(','.join(m for m in {edges + libraries!r} if m in sys.modules))"
+    )
+    assert "" == _fresh_python(code)
+
+
 def test_a_name_loads_its_module_on_first_use() -> None:
     """
     Using ``deskflow.Ticket`` imports the ticket module, not the service.
