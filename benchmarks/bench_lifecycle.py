@@ -23,7 +23,8 @@ from typing import Any
 import attrs
 from transitions import Machine
 
-from deskflow import INCIDENT, Actor, Role, Ticket, TicketOpened, Trigger
+from deskflow import INCIDENT, Actor, Role, Ticket, Trigger
+from deskflow.events import TicketOpened
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 AGENT = Actor("lee", Role.AGENT, tier=1)

@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from businesstime import BusinessTime
 
-from deskflow import INCIDENT, Actor, CommentAdded, Priority, PriorityChanged, Role, Ticket
+from deskflow import INCIDENT, Actor, Priority, Role, Ticket
 from deskflow.calendars import BusinessCalendar
+from deskflow.events import CommentAdded, PriorityChanged
 from deskflow.sla import SlaPolicy
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")

@@ -465,7 +465,8 @@ def desk_report(
     zeros and None, never a division by zero.
 
     >>> from datetime import datetime, timedelta, timezone
-    >>> from deskflow import INCIDENT, Actor, CommentAdded, FeedbackGiven, Role, Trigger
+    >>> from deskflow import INCIDENT, Actor, Role, Trigger
+    >>> from deskflow.events import CommentAdded, FeedbackGiven
     >>> lee = Actor("lee", Role.AGENT, tier=1)
     >>> t0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
     >>> fixed = INCIDENT.open("T-1", title="VPN down", requester="ann", at=t0)

@@ -49,7 +49,9 @@ class TicketView:
     entries visible to that actor. ``includes_internal`` is True for staff views.
 
     >>> from datetime import datetime, timezone
-    >>> from deskflow import INCIDENT, Actor, CommentAdded, Role, Visibility
+    >>> from deskflow import INCIDENT, Actor, Role
+    >>> from deskflow.enums import Visibility
+    >>> from deskflow.events import CommentAdded
     >>> at = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
     >>> t = INCIDENT.open("T-1", title="VPN down", requester="ann", at=at)
     >>> t = t.record(CommentAdded(at=at, actor="lee", body="Router flaky again",
@@ -104,7 +106,7 @@ def audience_may_see(audience: Actor | Role | str, event: Event) -> bool:
     Notifications use it to decide what to tell whom.
 
     >>> from datetime import datetime, timezone
-    >>> from deskflow import Escalated
+    >>> from deskflow.events import Escalated
     >>> note = Escalated(at=datetime(2026, 3, 2, tzinfo=timezone.utc), actor="system",
     ...                  notified=("sam",), reason="P1 breach")
     >>> audience_may_see("requester", note), audience_may_see("supervisor", note)

@@ -9,8 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from deskflow import (
-    ApprovalPolicy,
-    ApprovalStage,
     ConcurrencyError,
     InvalidInput,
     InvalidTransition,
@@ -27,6 +25,7 @@ from deskflow.adapters import (
     InMemoryTicketRepository,
     ManualClock,
 )
+from deskflow.approval import ApprovalPolicy, ApprovalStage
 from deskflow.calendars import BusinessCalendar
 from deskflow.desk import Desk
 from deskflow.enums import Role

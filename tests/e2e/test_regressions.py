@@ -11,28 +11,25 @@ import pytest
 from deskflow import (
     INCIDENT,
     SYSTEM,
-    ApprovalPolicy,
-    ApprovalStage,
-    CommentAdded,
     ConfigError,
     DeskflowError,
     InvalidInput,
     InvalidTransition,
     Metric,
-    MetricPolicy,
     PermissionDenied,
     Priority,
-    Threshold,
     Trigger,
 )
 from deskflow.actors import Actor
 from deskflow.adapters import InMemoryNotifier, InMemoryTicketRepository, ManualClock
+from deskflow.approval import ApprovalPolicy, ApprovalStage
 from deskflow.calendars import BusinessCalendar
 from deskflow.config import load_desk
 from deskflow.desk import Desk
 from deskflow.enums import Role
+from deskflow.events import CommentAdded
 from deskflow.service import HelpDesk
-from deskflow.sla import ClockState, SlaPolicy
+from deskflow.sla import ClockState, MetricPolicy, SlaPolicy, Threshold
 from deskflow.views import visible
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from deskflow import INCIDENT, SYSTEM, Actor, CommentAdded, Role, Ticket, Trigger
+from deskflow import INCIDENT, SYSTEM, Actor, Role, Ticket, Trigger
 from deskflow.calendars import BusinessCalendar
 from deskflow.dedup import record_fired
 from deskflow.enums import Metric
 from deskflow.escalation import CompositePolicy, Fire
-from deskflow.events import Acknowledged
+from deskflow.events import Acknowledged, CommentAdded
 from deskflow.exceptions import InvalidTransition
 from deskflow.policies.ladders import Ladder, LadderLevel, LadderPolicy
 from deskflow.policies.notices import HierarchicalNotices, MappingDirectory, SlaNotices

@@ -8,9 +8,10 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deskflow import Priority, PriorityFacts, PriorityMatrix, VipFloor
+from deskflow import Priority, PriorityMatrix
 from deskflow.exceptions import ConfigError
-from deskflow.priority import FIVE_LEVELS, THREE_LEVELS
+from deskflow.policies.priority_rules import VipFloor
+from deskflow.priority import FIVE_LEVELS, THREE_LEVELS, PriorityFacts
 
 PRIORITIES = st.sampled_from(list(Priority))
 

@@ -12,19 +12,10 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deskflow import (
-    INCIDENT,
-    Actor,
-    CommentAdded,
-    FeedbackGiven,
-    InvalidTransition,
-    Priority,
-    Role,
-    Ticket,
-    Visibility,
-)
+from deskflow import INCIDENT, Actor, InvalidTransition, Priority, Role, Ticket
 from deskflow.calendars import BusinessCalendar
-from deskflow.events import Event
+from deskflow.enums import Visibility
+from deskflow.events import CommentAdded, Event, FeedbackGiven
 from deskflow.reports import GROUP_BY_FIELDS, DeskReport, Durations, desk_report
 from deskflow.sla import SlaPolicy
 from deskflow.testing.strategies import REQUESTER, instants, tickets

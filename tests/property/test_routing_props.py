@@ -11,8 +11,10 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deskflow import Candidate, LeastLoaded, LongestIdle, next_ticket
 from deskflow.enums import Priority
+from deskflow.policies.queues import next_ticket
+from deskflow.policies.routers import LeastLoaded, LongestIdle
+from deskflow.routing import Candidate
 from deskflow.ticket import Ticket
 from deskflow.workflows import INCIDENT
 

@@ -13,10 +13,11 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deskflow import DeskflowError, NotificationQueued, Ticket
+from deskflow import DeskflowError, Ticket
 from deskflow.actors import Actor
 from deskflow.adapters import InMemoryNotifier, InMemoryTicketRepository, ManualClock
 from deskflow.enums import Role
+from deskflow.events import NotificationQueued
 from deskflow.service import HelpDesk
 from deskflow.views import visible
 

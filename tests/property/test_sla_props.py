@@ -12,22 +12,10 @@ import attrs
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from deskflow import (
-    INCIDENT,
-    Actor,
-    CommentAdded,
-    InvalidTransition,
-    Metric,
-    Priority,
-    PriorityChanged,
-    Role,
-    StateChanged,
-    Ticket,
-    TicketOpened,
-    Trigger,
-    Visibility,
-)
+from deskflow import INCIDENT, Actor, InvalidTransition, Metric, Priority, Role, Ticket, Trigger
 from deskflow.calendars import BusinessCalendar
+from deskflow.enums import Visibility
+from deskflow.events import CommentAdded, PriorityChanged, StateChanged, TicketOpened
 from deskflow.sla import ClockState, PriorityChangeMode, SlaPolicy
 from deskflow.testing.strategies import details_for
 

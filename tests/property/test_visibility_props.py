@@ -11,19 +11,7 @@ from datetime import datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deskflow import (
-    INCIDENT,
-    SERVICE_REQUEST,
-    Actor,
-    CommentAdded,
-    Escalated,
-    Event,
-    NotificationQueued,
-    Role,
-    Ticket,
-    Trigger,
-    Visibility,
-)
+from deskflow import INCIDENT, SERVICE_REQUEST, Actor, Role, Ticket, Trigger
 from deskflow.approval import (
     NOT_REQUESTED,
     ApprovalOutcome,
@@ -34,6 +22,8 @@ from deskflow.approval import (
     outcome,
     request_approval,
 )
+from deskflow.enums import Visibility
+from deskflow.events import CommentAdded, Escalated, Event, NotificationQueued
 from deskflow.exceptions import PermissionDenied
 from deskflow.testing.strategies import REQUESTER, actors, gaps, instants, tickets
 from deskflow.views import visible

@@ -4,8 +4,9 @@ The testing kit's WorkflowStateMachine run on both built-in workflows and a cust
 
 from __future__ import annotations
 
-from deskflow import INCIDENT, SERVICE_REQUEST, Transition, Workflow
+from deskflow import INCIDENT, SERVICE_REQUEST, Workflow
 from deskflow.enums import Metric
+from deskflow.states import Transition
 from deskflow.testing import WorkflowStateMachine
 
 #: A custom workflow with a triage step between new and assigned, as a host would write it.

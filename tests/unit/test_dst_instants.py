@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from deskflow import INCIDENT, Actor, CommentAdded, InvalidInput, Metric, Role, Trigger
+from deskflow import INCIDENT, Actor, InvalidInput, Metric, Role, Trigger
 from deskflow.calendars import BusinessCalendar
+from deskflow.events import CommentAdded
 from deskflow.sla import SlaPolicy
 
 LONDON = ZoneInfo("Europe/London")

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from deskflow import INCIDENT, ActionFired, Actor, Escalated, Role, Ticket, Trigger, plugins
+from deskflow import INCIDENT, Actor, Role, Ticket, Trigger, plugins
 from deskflow.calendars import BusinessCalendar
 from deskflow.dedup import action_key, current_cycle, fired_keys, record_fired
 from deskflow.enums import Metric
@@ -25,6 +25,7 @@ from deskflow.escalation import (
     SetTier,
     check_thresholds,
 )
+from deskflow.events import ActionFired, Escalated
 from deskflow.exceptions import ConfigError, InvalidInput, InvalidTransition
 from deskflow.policies.ladders import LadderPolicy
 from deskflow.policies.notices import (

@@ -17,8 +17,8 @@ from deskflow import (
     State,
     Ticket,
     Trigger,
-    incident_workflow,
 )
+from deskflow.workflows import incident_workflow
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ANN = Actor("ann", Role.REQUESTER)

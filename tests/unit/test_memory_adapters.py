@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from deskflow import INCIDENT, Actor, Classified, ConcurrencyError, InvalidInput, Role, Ticket
+from deskflow import INCIDENT, Actor, ConcurrencyError, InvalidInput, Role, Ticket
 from deskflow.adapters import (
     InMemoryKnowledgeBase,
     InMemoryNotifier,
@@ -20,6 +20,7 @@ from deskflow.adapters import (
     SystemClock,
 )
 from deskflow.enums import Audience
+from deskflow.events import Classified
 from deskflow.exceptions import DeskflowError
 from deskflow.notifications import Notification, NotificationFailed
 from deskflow.ports import Article

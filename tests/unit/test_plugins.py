@@ -12,8 +12,11 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
-from deskflow import LeastLoaded, PriorityFacts, PriorityMatrix, Router, VipFloor, plugins
+from deskflow import PriorityMatrix, plugins
 from deskflow.exceptions import ConfigError
+from deskflow.policies.priority_rules import VipFloor
+from deskflow.policies.routers import LeastLoaded, Router
+from deskflow.priority import PriorityFacts
 
 
 @pytest.fixture

@@ -9,27 +9,22 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from deskflow import (
-    Impact,
+from deskflow import Impact, Priority, PriorityMatrix, Urgency
+from deskflow.actors import Actor
+from deskflow.enums import Role
+from deskflow.events import PriorityChanged
+from deskflow.exceptions import ConfigError, InvalidInput
+from deskflow.policies.priority_rules import (
     PerService,
-    Priority,
-    PriorityDecision,
-    PriorityFacts,
-    PriorityMatrix,
+    Rule,
     RuleChain,
     ScoreBand,
-    Urgency,
     VipFloor,
     WeightedScore,
     override_priority,
     reprioritize,
 )
-from deskflow.actors import Actor
-from deskflow.enums import Role
-from deskflow.events import PriorityChanged
-from deskflow.exceptions import ConfigError, InvalidInput
-from deskflow.policies.priority_rules import Rule
-from deskflow.priority import FIVE_LEVELS
+from deskflow.priority import FIVE_LEVELS, PriorityDecision, PriorityFacts
 from deskflow.ticket import Ticket
 from deskflow.workflows import INCIDENT
 

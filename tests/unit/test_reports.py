@@ -15,17 +15,16 @@ from deskflow import (
     INCIDENT,
     SERVICE_REQUEST,
     Actor,
-    CommentAdded,
-    FeedbackGiven,
     InvalidInput,
     Metric,
     Role,
     Ticket,
     TicketKind,
     Trigger,
-    Visibility,
 )
 from deskflow.calendars import BusinessCalendar
+from deskflow.enums import Visibility
+from deskflow.events import CommentAdded, FeedbackGiven
 from deskflow.reports import Compliance, Durations, Satisfaction, Volume, desk_report
 from deskflow.sla import SlaPolicy
 

@@ -9,26 +9,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from deskflow import (
-    AgentStatus,
+from deskflow.actors import Actor
+from deskflow.enums import Priority, Role, Trigger
+from deskflow.exceptions import ConfigError, InvalidInput
+from deskflow.policies.queues import RoutingRule, RuleTable, next_ticket
+from deskflow.policies.routers import (
     Available,
-    Candidate,
-    Cursor,
     HasCapacity,
     HasSkills,
     InGroup,
     LeastLoaded,
     LongestIdle,
     Router,
-    RoutingDecision,
-    RoutingRule,
-    RuleTable,
     SkillsBased,
-    next_ticket,
 )
-from deskflow.actors import Actor
-from deskflow.enums import Priority, Role, Trigger
-from deskflow.exceptions import ConfigError, InvalidInput
+from deskflow.routing import AgentStatus, Candidate, Cursor, RoutingDecision
 from deskflow.ticket import Ticket
 from deskflow.workflows import INCIDENT
 

@@ -13,18 +13,17 @@ import pytest
 from deskflow import (
     INCIDENT,
     Actor,
-    CommentAdded,
     ConfigError,
     InvalidInput,
     Metric,
     Priority,
-    PriorityChanged,
     Role,
     Ticket,
     Trigger,
-    Visibility,
 )
 from deskflow.calendars import BusinessCalendar
+from deskflow.enums import Visibility
+from deskflow.events import CommentAdded, PriorityChanged
 from deskflow.sla import (
     CalendarByField,
     ClockState,

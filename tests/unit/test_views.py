@@ -14,20 +14,10 @@ import pytest
 import deskflow.approval
 import deskflow.authorization
 import deskflow.views
-from deskflow import (
-    INCIDENT,
-    SERVICE_REQUEST,
-    Actor,
-    CommentAdded,
-    Escalated,
-    NotificationQueued,
-    Role,
-    Ticket,
-    Trigger,
-    Visibility,
-)
+from deskflow import INCIDENT, SERVICE_REQUEST, Actor, Role, Ticket, Trigger
 from deskflow.authorization import DefaultAuthorization, Permission
-from deskflow.events import ApprovalRequested
+from deskflow.enums import Visibility
+from deskflow.events import ApprovalRequested, CommentAdded, Escalated, NotificationQueued
 from deskflow.exceptions import InvalidInput, PermissionDenied
 from deskflow.views import (
     STAFF,

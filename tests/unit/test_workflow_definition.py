@@ -9,16 +9,8 @@ from datetime import UTC, datetime
 import pytest
 import transitions
 
-from deskflow import (
-    INCIDENT,
-    SERVICE_REQUEST,
-    Actor,
-    ConfigError,
-    Role,
-    Transition,
-    Trigger,
-    Workflow,
-)
+from deskflow import INCIDENT, SERVICE_REQUEST, Actor, ConfigError, Role, Trigger, Workflow
+from deskflow.states import Transition
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
