@@ -8,10 +8,14 @@ shared ``transitions.Machine`` (``model=None``, ``auto_transitions=False``,
 ``machine.events[name].trigger``; tickets are never attached to the machine and no machine is
 built per ticket. A table compiled from the same machine answers
 [`Workflow.allowed()`][deskflow.states.Workflow.allowed] in O(1).
+
+Importing this module sets the ``transitions`` logger to WARNING, unless the host has set its
+level already: ``transitions`` logs at INFO on every trigger, and a library is quiet by default.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -38,6 +42,12 @@ __all__ = [
     "Transition",
     "Workflow",
 ]
+
+# transitions logs every trigger at INFO; a library is quiet unless its host asks. A host
+# that configured the logger (any level but NOTSET) keeps its choice.
+_transitions_log = logging.getLogger("transitions")
+if _transitions_log.level == logging.NOTSET:
+    _transitions_log.setLevel(logging.WARNING)
 
 
 #: The details a trigger may carry that map onto fields of the ticket.
