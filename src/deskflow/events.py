@@ -133,8 +133,8 @@ class Classified(Event):
     Category, service, impact or urgency were set or re-assessed (None keeps the old value).
     """
 
-    category: str | None = None
-    service: str | None = None
+    category: str | None = attrs.field(default=None, converter=_fields.category)
+    service: str | None = attrs.field(default=None, converter=_fields.service)
     impact: Impact | None = attrs.field(default=None, converter=_fields.impact)
     urgency: Urgency | None = attrs.field(default=None, converter=_fields.urgency)
     reason: str | None = None
@@ -212,9 +212,9 @@ class StateChanged(Event):
     dest: str
     reason: str | None = None
     resolution: str | None = None
-    hold_reason: str | None = None
-    group: str | None = None
-    assignee: str | None = None
+    hold_reason: str | None = attrs.field(default=None, converter=_fields.hold_reason)
+    group: str | None = attrs.field(default=None, converter=_fields.group)
+    assignee: str | None = attrs.field(default=None, converter=_fields.assignee)
     tier: int | None = None
     extra: tuple[tuple[str, str], ...] = ()
 
@@ -382,7 +382,7 @@ class Linked(Event):
     The ticket was linked to another one.
     """
 
-    other_id: str = attrs.field(validator=_fields.required_text)
+    other_id: str = attrs.field(converter=_fields.other_id)
     link_kind: LinkKind = attrs.field(default=LinkKind.RELATED, converter=_fields.link_kind)
 
     def apply_to(self, ticket: Ticket) -> Ticket:

@@ -21,12 +21,18 @@ if TYPE_CHECKING:
     from deskflow.events import TicketOpened
 
 __all__ = [
+    "assignee",
+    "category",
     "check_opened",
+    "group",
+    "hold_reason",
     "impact",
     "in_utc",
     "link_kind",
     "metric",
+    "other_id",
     "required_text",
+    "service",
     "urgency",
     "visibility",
 ]
@@ -82,9 +88,51 @@ def metric(value: Metric | str) -> Metric:
 
 def required_text(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
     """
-    An attrs validator: the field is a non-blank string.
+    An attrs validator of free text: the field is a non-blank string, kept as given.
     """
-    _checks.text(attribute.name, value)
+    _checks.text(attribute.name, value, keep_whitespace=True)
+
+
+def other_id(value: object) -> str:
+    """
+    The id of a linked ticket, checked and stripped.
+    """
+    return _checks.text("other_id", value)
+
+
+def category(value: object) -> str | None:
+    """
+    An optional category name, checked and stripped.
+    """
+    return _checks.optional_text("category", value)
+
+
+def service(value: object) -> str | None:
+    """
+    An optional service name, checked and stripped.
+    """
+    return _checks.optional_text("service", value)
+
+
+def group(value: object) -> str | None:
+    """
+    An optional support group name, checked and stripped.
+    """
+    return _checks.optional_text("group", value)
+
+
+def assignee(value: object) -> str | None:
+    """
+    An optional agent id, checked and stripped.
+    """
+    return _checks.optional_text("assignee", value)
+
+
+def hold_reason(value: object) -> str | None:
+    """
+    An optional hold reason code (vendor, change, problem), checked and stripped.
+    """
+    return _checks.optional_text("hold_reason", value)
 
 
 def check_opened(event: TicketOpened) -> None:
@@ -99,12 +147,16 @@ def check_opened(event: TicketOpened) -> None:
         and at.tzinfo is not None
         and type(event.ticket_id) is str
         and event.ticket_id[:1].isalnum()
+        and not event.ticket_id[-1].isspace()
         and type(event.requester) is str
         and event.requester[:1].isalnum()
+        and not event.requester[-1].isspace()
         and type(event.actor) is str
         and event.actor[:1].isalnum()
+        and not event.actor[-1].isspace()
         and type(event.state) is str
         and event.state[:1].isalnum()
+        and not event.state[-1].isspace()
         and type(title) is str
         and title[:1].isalnum()
         and not title[-1].isspace()
@@ -127,15 +179,14 @@ def check_opened(event: TicketOpened) -> None:
 
 def _check_all(event: TicketOpened) -> None:
     _checks.aware("at", event.at)
-    for name in ("ticket_id", "requester", "actor", "state"):
-        _checks.text(name, getattr(event, name))
-    object.__setattr__(event, "title", _checks.text("title", event.title).strip())
-    _checks.text("description", event.description, allow_empty=True)
-    for name in ("category", "service", "group", "alert_key"):
-        _checks.optional_text(name, getattr(event, name))
+    for field in ("ticket_id", "requester", "actor", "state", "title"):
+        object.__setattr__(event, field, _checks.text(field, getattr(event, field)))
+    _checks.text("description", event.description, allow_empty=True, keep_whitespace=True)
+    for field in ("category", "service", "group", "alert_key"):
+        object.__setattr__(event, field, _checks.optional_text(field, getattr(event, field)))
     object.__setattr__(event, "kind", _checks.member("kind", TicketKind, event.kind))
-    for name, enum_type in (("impact", Impact), ("urgency", Urgency), ("priority", Priority)):
-        value = getattr(event, name)
+    for field, enum_type in (("impact", Impact), ("urgency", Urgency), ("priority", Priority)):
+        value = getattr(event, field)
         if value is not None:
-            object.__setattr__(event, name, _checks.member(name, enum_type, value))
+            object.__setattr__(event, field, _checks.member(field, enum_type, value))
     check_tier(event.tier)
