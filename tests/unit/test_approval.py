@@ -290,7 +290,11 @@ def test_bad_policies_are_config_errors(make: object, message: str) -> None:
 
 @pytest.mark.parametrize(
     ("found", "message"),
-    [([], "found nobody"), (["max"], "needs 2 approvals but has only 1"), ([3], "approver id must be a string")],
+    [
+        ([], "found nobody"),
+        (["max"], "needs 2 approvals but has only 1"),
+        ([3], "approver id must be a string"),
+    ],
 )
 def test_a_resolver_finding_too_few_is_a_config_error(found: list[object], message: str) -> None:
     """
