@@ -19,11 +19,16 @@ from deskflow.exceptions import InvalidInput
 __all__ = ["SYSTEM", "Actor"]
 
 
+def _id(value: str) -> str:
+    return _checks.text("actor id", value)
+
+
+def _manager(value: str | None) -> str | None:
+    return _checks.optional_text("manager", value)
+
+
 def _groups(value: str | Iterable[str]) -> frozenset[str]:
-    if isinstance(value, str):
-        # A lone string would otherwise be split into its characters.
-        return frozenset((value,))
-    return frozenset(value)
+    return frozenset(_checks.names("group", value))
 
 
 def _role(value: Role | str) -> Role:
@@ -42,15 +47,11 @@ class Actor:
     frozenset({'service-desk'})
     """
 
-    id: str = attrs.field()
+    id: str = attrs.field(converter=_id)
     role: Role = attrs.field(converter=_role)
     tier: int | None = attrs.field(default=None, kw_only=True)
     groups: frozenset[str] = attrs.field(default=frozenset(), converter=_groups, kw_only=True)
-    manager: str | None = attrs.field(default=None, kw_only=True)
-
-    @id.validator
-    def _check_id(self, _attribute: attrs.Attribute[str], value: object) -> None:
-        _checks.text("actor id", value)
+    manager: str | None = attrs.field(default=None, converter=_manager, kw_only=True)
 
     @tier.validator
     def _check_tier(self, _attribute: attrs.Attribute[int | None], value: object) -> None:

@@ -102,17 +102,8 @@ def _required(value: object) -> Required:
 
 
 def _approver_ids(value: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str):
-        # A lone id would otherwise be split into its characters.
-        value = (value,)
-    if not isinstance(value, Iterable):
-        raise ConfigError(f"must be approver ids, got {value!r}", path=("approvers",))
-    ids = tuple(value)
-    for approver in ids:
-        if not isinstance(approver, str) or not approver.strip():
-            raise ConfigError(
-                f"approver ids must be strings, got {approver!r}", path=("approvers",)
-            )
+    with _checks.config_path("approvers"):
+        ids = _checks.names("approver id", value)
     if len(set(ids)) != len(ids):
         raise ConfigError(f"approvers are listed twice in {ids!r}", path=("approvers",))
     return ids

@@ -168,7 +168,8 @@ class Metric(enum.StrEnum):
 
     - ``first_response``: from opening until the first public reply of an agent;
     - ``next_response``: restarts at each requester message, until an agent's public reply;
-    - ``periodic_update``: time between public updates to the requester while the ticket is open;
+    - ``periodic_update``: time between public updates to the requester while the ticket is open
+      (paused while pending, when the requester owes the answer; on hold it keeps running);
     - ``resolution``: from opening until the ticket is resolved (paused while it waits).
     """
 

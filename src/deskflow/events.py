@@ -9,15 +9,15 @@ fold and a host can define events of its own by subclassing [`Event`][deskflow.e
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import attrs
 
-from deskflow._internal import checks as _checks
+from deskflow._internal import event_fields as _fields
 from deskflow.enums import Impact, LinkKind, Metric, Priority, TicketKind, Urgency, Visibility
 from deskflow.exceptions import InvalidInput
-from deskflow.ticket import Comment, Feedback, Link, Ticket, check_rating, check_tier
+from deskflow.ticket import Comment, Feedback, Link, Ticket, check_rating
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -41,40 +41,6 @@ __all__ = [
 ]
 
 
-def _impact(value: Impact | str | None) -> Impact | None:
-    if value is None or type(value) is Impact:
-        return value
-    return _checks.member("impact", Impact, value)
-
-
-def _urgency(value: Urgency | str | None) -> Urgency | None:
-    if value is None or type(value) is Urgency:
-        return value
-    return _checks.member("urgency", Urgency, value)
-
-
-def _in_utc(value: datetime) -> datetime:
-    if type(value) is datetime and value.tzinfo is not UTC and value.utcoffset() is not None:
-        return value.astimezone(UTC)
-    return value  # already UTC, or not an aware datetime (refused where it is recorded)
-
-
-def _visibility(value: Visibility | str) -> Visibility:
-    return value if type(value) is Visibility else _checks.member("visibility", Visibility, value)
-
-
-def _link_kind(value: LinkKind | str) -> LinkKind:
-    return value if type(value) is LinkKind else _checks.member("link_kind", LinkKind, value)
-
-
-def _metric(value: Metric | str) -> Metric:
-    return value if type(value) is Metric else _checks.member("metric", Metric, value)
-
-
-def _text(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
-    _checks.text(attribute.name, value)
-
-
 @attrs.frozen(kw_only=True)
 class Event:
     """
@@ -85,7 +51,7 @@ class Event:
     # checks what a host records itself. Instants are kept in UTC: Python compares and
     # subtracts two datetimes of one zone by their wall clocks, which is wrong in the hour a
     # DST change repeats; in UTC, order, equality and differences are those of real time.
-    at: datetime = attrs.field(converter=_in_utc)
+    at: datetime = attrs.field(converter=_fields.in_utc)
     actor: str
 
     #: Staff-only entries are hidden from requesters by every read path.
@@ -127,53 +93,7 @@ class TicketOpened(Event):
 
     def __attrs_post_init__(self) -> None:
         # Opening is where untrusted input enters, so every field is checked here, once.
-        # It is on the set-up path of every ticket: one inline test of the common case,
-        # and the full checks (which convert or explain) only when it fails.
-        at, title = self.at, self.title
-        if (
-            type(at) is datetime
-            and at.tzinfo is not None
-            and type(self.ticket_id) is str
-            and self.ticket_id[:1].isalnum()
-            and type(self.requester) is str
-            and self.requester[:1].isalnum()
-            and type(self.actor) is str
-            and self.actor[:1].isalnum()
-            and type(self.state) is str
-            and self.state[:1].isalnum()
-            and type(title) is str
-            and title[:1].isalnum()
-            and not title[-1].isspace()
-            and type(self.description) is str
-            and type(self.kind) is TicketKind
-            and self.impact is None
-            and self.urgency is None
-            and self.priority is None
-            and self.category is None
-            and self.service is None
-            and self.group is None
-            and self.alert_key is None
-            and type(self.tier) is int
-            and self.tier >= 1
-            and at.utcoffset() is not None
-        ):
-            return
-        self._check_all()
-
-    def _check_all(self) -> None:
-        _checks.aware("at", self.at)
-        for name in ("ticket_id", "requester", "actor", "state"):
-            _checks.text(name, getattr(self, name))
-        object.__setattr__(self, "title", _checks.text("title", self.title).strip())
-        _checks.text("description", self.description, allow_empty=True)
-        for name in ("category", "service", "group", "alert_key"):
-            _checks.optional_text(name, getattr(self, name))
-        object.__setattr__(self, "kind", _checks.member("kind", TicketKind, self.kind))
-        for name, enum_type in (("impact", Impact), ("urgency", Urgency), ("priority", Priority)):
-            value = getattr(self, name)
-            if value is not None:
-                object.__setattr__(self, name, _checks.member(name, enum_type, value))
-        check_tier(self.tier)
+        _fields.check_opened(self)
 
     def open(self) -> Ticket:
         """
@@ -213,10 +133,10 @@ class Classified(Event):
     Category, service, impact or urgency were set or re-assessed (None keeps the old value).
     """
 
-    category: str | None = None
-    service: str | None = None
-    impact: Impact | None = attrs.field(default=None, converter=_impact)
-    urgency: Urgency | None = attrs.field(default=None, converter=_urgency)
+    category: str | None = attrs.field(default=None, converter=_fields.category)
+    service: str | None = attrs.field(default=None, converter=_fields.service)
+    impact: Impact | None = attrs.field(default=None, converter=_fields.impact)
+    urgency: Urgency | None = attrs.field(default=None, converter=_fields.urgency)
     reason: str | None = None
 
     def apply_to(self, ticket: Ticket) -> Ticket:
@@ -292,9 +212,9 @@ class StateChanged(Event):
     dest: str
     reason: str | None = None
     resolution: str | None = None
-    hold_reason: str | None = None
-    group: str | None = None
-    assignee: str | None = None
+    hold_reason: str | None = attrs.field(default=None, converter=_fields.hold_reason)
+    group: str | None = attrs.field(default=None, converter=_fields.group)
+    assignee: str | None = attrs.field(default=None, converter=_fields.assignee)
     tier: int | None = None
     extra: tuple[tuple[str, str], ...] = ()
 
@@ -350,9 +270,9 @@ class CommentAdded(Event):
     A public reply or an internal note was added.
     """
 
-    body: str = attrs.field(validator=_text)
+    body: str = attrs.field(validator=_fields.required_text)
     # Converted, not trusted: "internal" from JSON or a form must count as internal.
-    visibility: Visibility = attrs.field(default=Visibility.PUBLIC, converter=_visibility)
+    visibility: Visibility = attrs.field(default=Visibility.PUBLIC, converter=_fields.visibility)
     author_role: str = "agent"
 
     @property
@@ -462,8 +382,8 @@ class Linked(Event):
     The ticket was linked to another one.
     """
 
-    other_id: str = attrs.field(validator=_text)
-    link_kind: LinkKind = attrs.field(default=LinkKind.RELATED, converter=_link_kind)
+    other_id: str = attrs.field(converter=_fields.other_id)
+    link_kind: LinkKind = attrs.field(default=LinkKind.RELATED, converter=_fields.link_kind)
 
     def apply_to(self, ticket: Ticket) -> Ticket:
         """
@@ -484,7 +404,7 @@ class SlaThresholdReached(Event):
     An SLA clock passed a warning threshold or breached; ``dedup_key`` makes it fire once.
     """
 
-    metric: Metric = attrs.field(converter=_metric)
+    metric: Metric = attrs.field(converter=_fields.metric)
     threshold: str
     dedup_key: str
 

@@ -10,17 +10,16 @@ histories equals one made from the live tickets. The figures are defined in
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Final
+from datetime import datetime, timedelta
+from typing import Any, Final
 
 import attrs
 
 from deskflow._internal import checks as _checks
-from deskflow._internal.sla_timeline import AGENT_ROLES
-from deskflow.enums import Metric, TicketKind, Trigger, Visibility
-from deskflow.events import CommentAdded, FeedbackGiven, StateChanged
+from deskflow._internal.json_forms import json_form, json_value
+from deskflow._internal.report_facts import Facts, as_of, facts_of, utc
+from deskflow.enums import Metric, TicketKind
 from deskflow.exceptions import InvalidInput
 from deskflow.sla import SlaPolicy
 from deskflow.states import Workflow
@@ -49,12 +48,6 @@ def _share(part: int, whole: int) -> float | None:
 
 def _seconds(value: timedelta | None) -> float | None:
     return None if value is None else value.total_seconds()
-
-
-def _utc(value: datetime) -> datetime:
-    # Python compares and subtracts two datetimes of one zone by their wall clocks, which
-    # is an hour off across a DST change; in UTC it is real time.
-    return value.astimezone(UTC)
 
 
 @attrs.frozen
@@ -192,6 +185,19 @@ class DeskReport:
         """
         return _share(self.escalated, self.volume.resolved)
 
+    def to_dict(self) -> dict[str, Any]:
+        """
+        The report as JSON values: its fields, then the three rates.
+
+        ``now`` and ``period`` are ISO 8601 UTC strings ending in ``Z`` (``period`` a pair, or
+        None); durations are seconds as a float; ``by_kind`` and ``sla`` are keyed by kind and
+        metric value; ``Compliance`` adds ``rate``, ``Satisfaction`` ``mean`` and ``csat``
+        (None without data). ``groups`` is a list of ``{"value": ..., **report}``, one per
+        value of ``by`` (``value`` None for tickets without one).
+        """
+        groups = [{"value": json_value(key), **part.to_dict()} for key, part in self.groups.items()]
+        return json_form(self, given={"groups": groups})
+
     def to_row(self) -> _Row:
         """
         The figures as one flat dict of plain values; durations in seconds.
@@ -243,101 +249,13 @@ class DeskReport:
         return rows
 
 
-@attrs.frozen
-class _Facts:
-    # What one ticket (as of now) contributes to a report; instants in UTC.
-
-    ticket: Ticket
-    opened_at: datetime
-    backlog: bool
-    resolved_at: datetime | None
-    business_to_resolve: timedelta | None
-    first_response_at: datetime | None
-    first_contact: bool
-    reopened: bool
-    escalated: bool
-    rating: tuple[datetime, int] | None
-    #: Each decided SLA clock: (metric, when it was decided, met without breach).
-    clocks: tuple[tuple[Metric, datetime, bool], ...]
-
-
-def _as_of(ticket: Ticket, now: datetime) -> Ticket | None:
-    # Reporting on a past instant from today's histories: later events did not happen yet.
-    if _utc(ticket.updated_at) <= now:
-        return ticket
-    if _utc(ticket.created_at) > now:
-        return None
-    return Ticket.replay(itertools.takewhile(lambda event: _utc(event.at) <= now, ticket.history))
-
-
-def _facts(ticket: Ticket, workflow: Workflow, policy: SlaPolicy | None, now: datetime) -> _Facts:
-    # The states that stop the resolution clock are where a solution was given (resolved,
-    # fulfilled); final states also stop it, but a cancellation is no solution.
-    solved = workflow.stops.get(Metric.RESOLUTION, frozenset())
-    final = workflow.final
-    group, tier = ticket.opened.group, ticket.opened.tier
-    top_tier = tier
-    resolved_at: datetime | None = None
-    first_response_at: datetime | None = None
-    rating: tuple[datetime, int] | None = None
-    moved = asked = reopened = False
-    for event in ticket.history:
-        if isinstance(event, StateChanged):
-            if event.dest in solved:
-                if event.source not in solved:
-                    resolved_at = _utc(event.at)
-            elif event.source in solved and event.dest not in final:
-                reopened, resolved_at = True, None
-            if event.group is not None and event.group != group:
-                # The first group a ticket gets is its first contact, not a reassignment.
-                moved = moved or group is not None
-                group = event.group
-            if event.tier is not None and event.tier != tier:
-                moved, tier, top_tier = True, event.tier, max(top_tier, event.tier)
-            asked = asked or event.trigger == Trigger.REQUEST_INFO
-        elif isinstance(event, CommentAdded):
-            if (
-                first_response_at is None
-                and event.visibility is Visibility.PUBLIC
-                and event.author_role in AGENT_ROLES
-            ):
-                first_response_at = _utc(event.at)
-        elif isinstance(event, FeedbackGiven):
-            rating = (_utc(event.at), event.rating)
-    business: timedelta | None = None
-    clocks: list[tuple[Metric, datetime, bool]] = []
-    if policy is not None:
-        if resolved_at is not None:
-            business = policy.calendar_for(ticket).elapsed(ticket.created_at, resolved_at)
-        for metric, clock in policy.evaluate(ticket, now).clocks.items():
-            if clock.target is None:
-                continue
-            if clock.breached_at is not None:
-                clocks.append((metric, _utc(clock.breached_at), False))
-            elif clock.met_at is not None:
-                clocks.append((metric, _utc(clock.met_at), True))
-    return _Facts(
-        ticket=ticket,
-        opened_at=_utc(ticket.created_at),
-        backlog=ticket.state not in final and ticket.state not in solved,
-        resolved_at=resolved_at,
-        business_to_resolve=business,
-        first_response_at=first_response_at,
-        first_contact=resolved_at is not None and not (moved or asked or reopened),
-        reopened=reopened,
-        escalated=top_tier >= 2,
-        rating=rating,
-        clocks=tuple(clocks),
-    )
-
-
 def _aggregate(
-    facts: Sequence[_Facts],
+    facts: Sequence[Facts],
     now: datetime,
     period: tuple[datetime, datetime] | None,
     with_sla: bool,
 ) -> DeskReport:
-    start, end = (None, None) if period is None else (_utc(period[0]), _utc(period[1]))
+    start, end = (None, None) if period is None else (utc(period[0]), utc(period[1]))
 
     def within(at: datetime | None) -> bool:
         # Half-open, so that consecutive periods count each ticket once.
@@ -350,7 +268,7 @@ def _aggregate(
     backlog = [f for f in facts if f.backlog]
 
     def volume(kind: TicketKind | None) -> Volume:
-        def count(part: list[_Facts]) -> int:
+        def count(part: list[Facts]) -> int:
             return sum(1 for f in part if kind is None or f.ticket.kind is kind)
 
         return Volume(count(opened), count(resolved), count(backlog))
@@ -393,7 +311,7 @@ def _period(value: object) -> tuple[datetime, datetime] | None:
         raise InvalidInput(f"period must be a (start, end) tuple of datetimes, got {value!r}")
     start = _checks.aware("period start", value[0])
     end = _checks.aware("period end", value[1])
-    if _utc(end) < _utc(start):
+    if utc(end) < utc(start):
         raise InvalidInput(
             f"period end {end.isoformat()} is before its start {start.isoformat()}; "
             "expected start <= end"
@@ -492,20 +410,20 @@ def desk_report(
             f"sla must be an SlaPolicy or a function of a ticket, got {type(sla).__name__}"
         )
     known = _workflows(workflows)
-    facts: list[_Facts] = []
+    facts: list[Facts] = []
     for given in tickets:
         if not isinstance(given, Ticket):
             raise InvalidInput(f"tickets must be Ticket objects, got {type(given).__name__}")
         workflow = known.get(given.kind)
         if workflow is None:
             raise InvalidInput(f"ticket {given.id}: no workflow given for {given.kind.value}")
-        ticket = _as_of(given, _utc(now))
+        ticket = as_of(given, utc(now))
         if ticket is not None:
-            facts.append(_facts(ticket, workflow, _policy(sla, ticket), _utc(now)))
+            facts.append(facts_of(ticket, workflow, _policy(sla, ticket), utc(now)))
     whole = _aggregate(facts, now, window, sla is not None)
     if by is None:
         return whole
-    parts: dict[str | None, list[_Facts]] = {}
+    parts: dict[str | None, list[Facts]] = {}
     for f in facts:
         value = getattr(f.ticket, by)
         parts.setdefault(None if value is None else str(value), []).append(f)

@@ -15,7 +15,7 @@ the pull queue ("give me the next ticket").
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Final, Protocol
 
@@ -51,12 +51,14 @@ class AgentStatus(enum.StrEnum):
     BUSY = "busy"
 
 
+def _id(value: object) -> str:
+    with _checks.config_path("candidate", "id"):
+        return _checks.text("agent id", value)
+
+
 def _groups(value: object) -> frozenset[str]:
-    # A lone string would otherwise be split into its characters.
-    names = (value,) if isinstance(value, str) else value
-    if not isinstance(names, Iterable) or not all(isinstance(g, str) and g for g in names):
-        raise config_error("groups", f"expected group names, got {value!r}")
-    return frozenset(names)
+    with _checks.config_path("candidate", "groups"):
+        return frozenset(_checks.names("group", value))
 
 
 def _status(value: object) -> AgentStatus:
@@ -86,7 +88,7 @@ class Candidate:
     (3, True)
     """
 
-    id: str
+    id: str = attrs.field(converter=_id)
     groups: frozenset[str] = attrs.field(default=frozenset(), converter=_groups)
     skills: Mapping[str, int] = attrs.field(factory=dict, converter=skill_levels, hash=False)
     status: AgentStatus = attrs.field(default=AgentStatus.AVAILABLE, converter=_status)
@@ -95,8 +97,6 @@ class Candidate:
     last_assigned_at: datetime | None = attrs.field(default=None, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
-        if not isinstance(self.id, str) or not self.id.strip():
-            raise config_error("id", f"an agent id must be a non-empty string, got {self.id!r}")
         if self.last_assigned_at is not None:
             try:
                 _checks.aware("last_assigned_at", self.last_assigned_at)

@@ -30,6 +30,8 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 
 from deskflow._internal import checks as _checks
+from deskflow._internal.json_forms import json_form
+from deskflow._internal.sla_checks import targets
 from deskflow._internal.sla_timeline import Clock, Rules, crossing, elapsed_until, fold, pieces
 from deskflow.calendars import BusinessCalendar
 from deskflow.enums import Metric, Priority
@@ -137,24 +139,6 @@ class Threshold:
 DEFAULT_THRESHOLDS = (Threshold.percent(50), Threshold.percent(75), Threshold.percent(100))
 
 
-def _targets(value: Mapping[Any, timedelta]) -> Mapping[Priority, timedelta]:
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"targets must map priorities to timedeltas, got {value!r}")
-    out: dict[Priority, timedelta] = {}
-    for key, target in value.items():
-        try:
-            priority = _checks.member("priority", Priority, key)
-        except InvalidInput as error:
-            raise ConfigError(str(error), path=("targets", str(key))) from None
-        if not isinstance(target, timedelta) or target <= timedelta(0):
-            raise ConfigError(
-                f"a target must be a positive timedelta, got {target!r}",
-                path=("targets", str(key)),
-            )
-        out[priority] = target
-    return out
-
-
 def _names(value: Iterable[str] | None) -> frozenset[str] | None:
     return None if value is None else frozenset(str(v) for v in value)
 
@@ -181,7 +165,7 @@ class MetricPolicy:
     "vendor" holds pause the resolution clock).
     """
 
-    targets: Mapping[Priority, timedelta] = attrs.field(converter=_targets)
+    targets: Mapping[Priority, timedelta] = attrs.field(converter=targets)
     pause_states: frozenset[str] | None = attrs.field(default=None, converter=_names)
     stop_states: frozenset[str] | None = attrs.field(default=None, converter=_names)
     pause_hold_reasons: frozenset[str] | None = attrs.field(default=None, converter=_names)
@@ -274,6 +258,16 @@ class ClockStatus:
         """
         return self.breached_at is not None
 
+    def to_dict(self) -> dict[str, Any]:
+        """
+        The clock as JSON values: its fields, then ``breached``.
+
+        Instants are ISO 8601 UTC strings ending in ``Z`` (or None), durations seconds as a
+        float, ``metric`` and ``state`` their values, ``thresholds`` a list of
+        ``{"name", "at", "cycle"}``.
+        """
+        return json_form(self)
+
 
 @attrs.frozen
 class SlaReport:
@@ -304,6 +298,14 @@ class SlaReport:
         The metrics whose clocks are breached.
         """
         return tuple(m for m, c in self.clocks.items() if c.breached)
+
+    def to_dict(self) -> dict[str, Any]:
+        """
+        The report as JSON values: ``ticket_id``, ``at`` (ISO 8601 UTC, ``Z``), ``clocks``
+        (metric value -> [`ClockStatus.to_dict()`][deskflow.sla.ClockStatus.to_dict]),
+        ``breached`` (a list of metric values) and ``next_check_at`` (an instant or None).
+        """
+        return json_form(self)
 
 
 def _metrics(value: Mapping[Any, MetricPolicy]) -> Mapping[Metric, MetricPolicy]:

@@ -8,19 +8,25 @@ shared ``transitions.Machine`` (``model=None``, ``auto_transitions=False``,
 ``machine.events[name].trigger``; tickets are never attached to the machine and no machine is
 built per ticket. A table compiled from the same machine answers
 [`Workflow.allowed()`][deskflow.states.Workflow.allowed] in O(1).
+
+Importing this module sets the ``transitions`` logger to WARNING, unless the host has set its
+level already: ``transitions`` logs at INFO on every trigger, and a library is quiet by default.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
 import attrs
 from transitions import Machine, MachineError
 
 from deskflow._internal import checks as _checks
+from deskflow._internal.firing import Holder, as_condition, checked_details, optional_str
+from deskflow._internal.mermaid import state_diagram
 from deskflow.actors import Actor
 from deskflow.enums import Impact, Metric, Priority, TicketKind, Urgency
 from deskflow.events import StateChanged, TicketOpened
@@ -30,12 +36,18 @@ from deskflow.guards import (
     Guard,
     Requires,
 )
-from deskflow.ticket import Ticket, check_tier
+from deskflow.ticket import Ticket
 
 __all__ = [
     "Transition",
     "Workflow",
 ]
+
+# transitions logs every trigger at INFO; a library is quiet unless its host asks. A host
+# that configured the logger (any level but NOTSET) keeps its choice.
+_transitions_log = logging.getLogger("transitions")
+if _transitions_log.level == logging.NOTSET:
+    _transitions_log.setLevel(logging.WARNING)
 
 
 #: The details a trigger may carry that map onto fields of the ticket.
@@ -91,28 +103,6 @@ class Transition:
         True if firing this transition runs any check (a guard or a required detail).
         """
         return bool(self.guards or self.requires)
-
-
-class _Holder:
-    """
-    The only thing the shared machine ever touches: a slot holding a state name.
-    """
-
-    __slots__ = ("state",)
-
-    def __init__(self, state: str) -> None:
-        self.state = state
-
-
-def _as_condition(guard: Guard) -> Callable[[Any], bool]:
-    def condition(event_data: Any) -> bool:
-        reason = guard(event_data.kwargs["attempt"])
-        if reason is not None:
-            event_data.kwargs["refusals"].append(reason)
-            return False
-        return True
-
-    return condition
 
 
 def _transitions(value: Iterable[Transition]) -> tuple[Transition, ...]:
@@ -172,7 +162,7 @@ class Workflow:
                     "source": list(spec.source),
                     "dest": spec.dest,
                     "conditions": [
-                        _as_condition(g)
+                        as_condition(g)
                         for g in ((Requires(spec.requires),) if spec.requires else ()) + spec.guards
                     ],
                 }
@@ -457,10 +447,10 @@ class Workflow:
         spec = self._specs.get((state, trigger))
         merged: dict[str, str | int] = {}
         if details:
-            _details(merged, details)
+            checked_details(merged, details)
         if spec is not None and spec.sets:
             merged.update(spec.sets)  # what the transition always sets wins over the caller
-        holder = _Holder(state)
+        holder = Holder(state)
         refusals: list[str] = []
         try:
             if spec is not None and spec.checked:
@@ -493,11 +483,11 @@ class Workflow:
             trigger=trigger,
             source=state,
             dest=holder.state,
-            reason=_opt_str(merged.get("reason")),
-            resolution=_opt_str(merged.get("resolution")),
-            hold_reason=_opt_str(merged.get("hold_reason")),
-            group=_opt_str(merged.get("group")),
-            assignee=_opt_str(merged.get("assignee")),
+            reason=optional_str(merged.get("reason")),
+            resolution=optional_str(merged.get("resolution")),
+            hold_reason=optional_str(merged.get("hold_reason")),
+            group=optional_str(merged.get("group")),
+            assignee=optional_str(merged.get("assignee")),
             tier=tier if isinstance(tier, int) else None,
             extra=tuple(sorted((k, str(v)) for k, v in merged.items() if k not in KNOWN_DETAILS)),
         )
@@ -511,81 +501,6 @@ class Workflow:
         of source states is drawn as one box, ``any of these``, and every trigger it shares
         once, from the box. ``group_from=None`` draws each state's edges separately.
         """
-        sources: dict[tuple[str, str], list[str]] = {}
-        for state in self.states:
-            for trigger, dest in sorted(self._table[state].items()):
-                sources.setdefault((trigger, dest), []).append(state)
-        group = _largest_fan_in(sources, group_from)
-        shared = {key for key, froms in sources.items() if group and group <= set(froms)} - {
-            (trigger, dest) for trigger, dest in sources if dest in group
-        }
-        box = "any_of_these"
-        while box in self.states:
-            box += "_"
-
-        def edges(state: str) -> dict[str, list[str]]:
-            # dest -> triggers, without the ones the box draws
-            by_dest: dict[str, list[str]] = {}
-            for trigger, dest in sorted(self._table[state].items()):
-                if state not in group or (trigger, dest) not in shared:
-                    by_dest.setdefault(dest, []).append(trigger)
-            return by_dest
-
-        def draw(indent: str, state: str, by_dest: Mapping[str, list[str]]) -> list[str]:
-            return [f"{indent}{state} --> {d} : {', '.join(by_dest[d])}" for d in sorted(by_dest)]
-
-        lines = ["stateDiagram-v2", f"    [*] --> {self.initial}"]
-        if group:
-            lines.append(f'    state "any of these" as {box} {{')
-            for state in self.states:
-                if state in group:
-                    inner = {d: t for d, t in edges(state).items() if d in group}
-                    lines.extend(draw("        ", state, inner) or [f"        {state}"])
-            lines.append("    }")
-            by_box: dict[str, list[str]] = {}
-            for trigger, dest in sorted(shared):
-                by_box.setdefault(dest, []).append(trigger)
-            lines.extend(draw("    ", box, by_box))
-        for state in self.states:
-            outer = {d: t for d, t in edges(state).items() if state not in group or d not in group}
-            lines.extend(draw("    ", state, outer))
-        lines.extend(f"    {state} --> [*]" for state in self.states if state in self.final)
-        return "\n".join(lines)
-
-
-def _largest_fan_in(
-    sources: Mapping[tuple[str, str], list[str]], group_from: int | None
-) -> frozenset[str]:
-    """
-    The largest set of states from which one trigger leads to one state outside the set,
-    when it has ``group_from`` states or more; ties go to the set more triggers share, then
-    to the first in order.
-    """
-    if group_from is None:
-        return frozenset()
-    fans = [
-        frozenset(froms)
-        for (_, dest), froms in sorted(sources.items())
-        if len(froms) >= group_from and dest not in froms
-    ]
-    if not fans:
-        return frozenset()
-    return max(fans, key=lambda fan: (len(fan), fans.count(fan)))
-
-
-def _opt_str(value: str | int | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _details(base: dict[str, str | int], given: Mapping[str, object]) -> None:
-    for name, value in given.items():
-        if value is None:
-            continue
-        if name == "tier":
-            base[name] = check_tier(value)
-        elif isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
-            base[name] = value
-        else:
-            raise InvalidInput(
-                f"detail {name!r} must be a string or an int, got {type(value).__name__}"
-            )
+        return state_diagram(
+            self.states, self.initial, self.final, self._table, group_from=group_from
+        )

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
 from deskflow._internal import checks as _checks
+from deskflow._internal.json_forms import json_form
 from deskflow.actors import Actor
 from deskflow.authorization import AuthorizationPolicy, DefaultAuthorization, Permission, require
 from deskflow.enums import Impact, Priority, Role, TicketKind, Urgency
@@ -84,6 +85,18 @@ class TicketView:
     comments: tuple[Comment, ...]
     history: tuple[Event, ...]
     includes_internal: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """
+        The view as JSON values: one key per field above, in that order.
+
+        Instants are ISO 8601 UTC strings ending in ``Z``, enums their values; ``links``,
+        ``comments`` and ``history`` are lists of dicts (a comment: ``at``, ``author``,
+        ``body``, ``visibility``, ``author_role``, ``internal``; an event: ``type``, its class
+        name, then its fields); ``feedback`` is None or ``{"rating", "comment"}``. Only what
+        the view holds is written, so a requester's dict has no internal note.
+        """
+        return json_form(self)
 
 
 def _role(audience: Actor | Role | str) -> Role:

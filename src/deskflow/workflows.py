@@ -91,7 +91,9 @@ def incident_workflow(
         pauses={
             Metric.RESOLUTION: [s.PENDING, s.ON_HOLD],
             Metric.NEXT_RESPONSE: [s.PENDING],
-            Metric.PERIODIC_UPDATE: [s.PENDING, s.ON_HOLD],
+            # Pending waits for the requester: an update to them is pointless. On hold waits
+            # for a vendor, a change or a problem, and the requester still expects news.
+            Metric.PERIODIC_UPDATE: [s.PENDING],
         },
         stops={
             Metric.RESOLUTION: [s.RESOLVED],
@@ -170,7 +172,8 @@ def service_request_workflow(
         pauses={
             Metric.RESOLUTION: [s.AWAITING_APPROVAL, s.PENDING, s.ON_HOLD],
             Metric.NEXT_RESPONSE: [s.PENDING],
-            Metric.PERIODIC_UPDATE: [s.AWAITING_APPROVAL, s.PENDING, s.ON_HOLD],
+            # As for incidents: on hold keeps the requester's updates due.
+            Metric.PERIODIC_UPDATE: [s.AWAITING_APPROVAL, s.PENDING],
         },
         stops={
             Metric.RESOLUTION: [s.FULFILLED],

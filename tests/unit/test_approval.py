@@ -274,8 +274,8 @@ def test_stray_decisions_in_the_history_do_not_count() -> None:
         (lambda: ApprovalStage(["max"], resolver=lambda t: ["mia"]), "not both or neither"),
         (lambda: ApprovalStage(resolver="boss"), "resolver: must be callable"),
         (lambda: ApprovalStage(["max", "max"]), "listed twice"),
-        (lambda: ApprovalStage([""]), "approver ids must be strings"),
-        (lambda: ApprovalStage(42), "must be approver ids"),
+        (lambda: ApprovalStage([""]), "approver id must not be empty"),
+        (lambda: ApprovalStage(42), "approver id must be a name or names"),
         (lambda: ApprovalPolicy([ApprovalStage(["max"])], categories=[1]), "expected names"),
         (lambda: ApprovalPolicy([ApprovalStage(["max"])], beneficiary="bob"), "must be callable"),
     ],
@@ -290,7 +290,11 @@ def test_bad_policies_are_config_errors(make: object, message: str) -> None:
 
 @pytest.mark.parametrize(
     ("found", "message"),
-    [([], "found nobody"), (["max"], "needs 2 approvals but has only 1"), ([3], "must be str")],
+    [
+        ([], "found nobody"),
+        (["max"], "needs 2 approvals but has only 1"),
+        ([3], "approver id must be a string"),
+    ],
 )
 def test_a_resolver_finding_too_few_is_a_config_error(found: list[object], message: str) -> None:
     """

@@ -86,7 +86,7 @@ def test_open_rejects_bad_fields(kwargs: dict[str, object], message: str) -> Non
         (
             lambda t: INCIDENT.fire(t, "assign", actor=AGENT, at=T0, group=["a"]),
             InvalidInput,
-            "detail 'group' must be a string or an int",
+            "group must be a string",
         ),
         (
             lambda t: INCIDENT.fire(

@@ -65,7 +65,7 @@ def agent(agent_id: str, **fields: object) -> Candidate:
         ({"load": -2}, r"load: must be an int >= 0, got -2"),
         ({"skills": {"network": -1}}, r"skills\.network: must be an int >= 0"),
         ({"skills": ["network"]}, r"expected a mapping of skill -> level"),
-        ({"groups": [1]}, r"expected group names"),
+        ({"groups": [1]}, r"group must be a string"),
         ({"status": "asleep"}, r"status must be one of"),
         ({"last_assigned_at": datetime(2026, 3, 2, 9)}, r"timezone-aware"),
     ],
@@ -82,7 +82,7 @@ def test_candidate_needs_an_id() -> None:
     """
     A blank agent id is a ConfigError.
     """
-    with pytest.raises(ConfigError, match="an agent id must be a non-empty string"):
+    with pytest.raises(ConfigError, match="agent id must not be empty"):
         Candidate(" ")
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from deskflow import (
     INCIDENT,
+    SERVICE_REQUEST,
     Actor,
     ConfigError,
     InvalidInput,
@@ -32,6 +33,7 @@ from deskflow.sla import (
     SlaPolicy,
     Threshold,
 )
+from deskflow.states import Workflow
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
@@ -175,6 +177,38 @@ def test_periodic_update_restarts_at_each_public_update() -> None:
     t = say(say(working(), T0 + H), T0 + 2 * H)
     clock = SlaPolicy.itil(ALWAYS).evaluate(t, T0 + 2 * H + 10 * M)[Metric.PERIODIC_UPDATE]
     assert (3, T0 + 2 * H, 10 * M) == (clock.cycle, clock.started_at, clock.elapsed)
+
+
+@pytest.mark.parametrize(
+    ("trigger", "details", "elapsed"),
+    [
+        (Trigger.REQUEST_INFO, {}, H),
+        (Trigger.HOLD, {"hold_reason": "vendor"}, 3 * H),
+    ],
+    ids=["pending pauses it", "on hold keeps it running"],
+)
+def test_periodic_update_pauses_while_pending_not_on_hold(
+    trigger: Trigger, details: dict[str, str], elapsed: timedelta
+) -> None:
+    """
+    Pending (waiting for the requester) pauses periodic update; on hold (a vendor) does not.
+    """
+    t = INCIDENT.fire(working(), trigger, actor=LEE, at=T0 + H, **details)
+    clock = SlaPolicy.itil(ALWAYS).evaluate(t, T0 + 3 * H)[Metric.PERIODIC_UPDATE]
+    assert elapsed == clock.elapsed
+
+
+@pytest.mark.parametrize("workflow", [INCIDENT, SERVICE_REQUEST], ids=lambda w: w.name)
+def test_both_workflows_pause_periodic_update_in_pending_only(workflow: Workflow) -> None:
+    """
+    Incident and service request agree: pending pauses periodic update, on hold does not.
+    """
+    periodic = Metric.PERIODIC_UPDATE
+    paused = (
+        workflow.pauses_metric("pending", periodic),
+        workflow.pauses_metric("on_hold", periodic),
+    )
+    assert (True, False) == paused
 
 
 def raise_to_p1(t: Ticket, at: datetime) -> Ticket:

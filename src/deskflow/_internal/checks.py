@@ -5,14 +5,14 @@ Argument checks shared by the public API: each raises InvalidInput with a useful
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 import attrs
 
-from deskflow._internal import checks as _checks
-from deskflow.exceptions import InvalidInput
+from deskflow.exceptions import ConfigError, InvalidInput
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -44,22 +44,59 @@ def duration(name: str, value: object) -> timedelta:
     return value
 
 
-def text(name: str, value: object, *, allow_empty: bool = False) -> str:
+def text(
+    name: str, value: object, *, allow_empty: bool = False, keep_whitespace: bool = False
+) -> str:
     """
-    Return ``value`` stripped if it is a (non-blank, unless allowed) string.
+    Return ``value`` if it is a string with more than whitespace in it (unless ``allow_empty``).
+
+    This is the one check of ids, names and texts. An id or a name comes back stripped of
+    surrounding whitespace, so ``" ann "`` and ``"ann"`` cannot name two people, and a blank
+    one (``""``, ``" "``, ``"\\t\\n"``) is refused with InvalidInput naming the field. Free text
+    (``keep_whitespace=True``: comment bodies, descriptions, resolutions) is checked for
+    blankness the same way but comes back as given: its indentation and line breaks are
+    the author's (a pasted log, a Markdown list), and the audit trail keeps what was written.
     """
+    # The common case, a string that neither starts nor ends with whitespace, is returned
+    # at the cost of three tests: this check sits on the hot path of every event.
+    if type(value) is str and value and not value[0].isspace() and not value[-1].isspace():
+        return value
     if not isinstance(value, str):
         raise InvalidInput(f"{name} must be a string, got {type(value).__name__} {value!r}")
-    if not allow_empty and not value.strip():
-        raise InvalidInput(f"{name} must not be empty")
-    return value
+    stripped = value.strip()
+    if not stripped and not allow_empty:
+        raise InvalidInput(f"{name} must not be empty or only whitespace, got {value!r}")
+    return value if keep_whitespace else stripped
 
 
 def optional_text(name: str, value: object) -> str | None:
     """
-    Return ``value`` if it is None or a non-blank string.
+    Return ``value`` if it is None, or as [`text()`][deskflow._internal.checks.text] returns it.
     """
     return None if value is None else text(name, value)
+
+
+def names(name: str, value: object) -> tuple[str, ...]:
+    """
+    Return a lone name or an iterable of names, each checked by
+    [`text()`][deskflow._internal.checks.text]; a lone string is one name, not its letters.
+    """
+    if isinstance(value, str):
+        return (text(name, value),)
+    if not isinstance(value, Iterable):
+        raise InvalidInput(f"{name} must be a name or names, got {type(value).__name__} {value!r}")
+    return tuple(text(name, item) for item in value)
+
+
+@contextmanager
+def config_path(*path: str | int) -> Iterator[None]:
+    """
+    Raise a failed check inside the block as a ConfigError at ``path``.
+    """
+    try:
+        yield
+    except InvalidInput as error:
+        raise ConfigError(str(error), path=path) from None
 
 
 def member(name: str, enum_type: type[E], value: object) -> E:
@@ -86,8 +123,8 @@ def one_of(name: str, value: object, accepted: Iterable[str]) -> str:
 
 
 def required_text_field(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
-    _checks.text(attribute.name, value)
+    text(attribute.name, value)
 
 
 def any_text_field(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
-    _checks.text(attribute.name, value, allow_empty=True)
+    text(attribute.name, value, allow_empty=True)

@@ -31,6 +31,10 @@ class ManualClock:
     """
     Virtual time for tests and simulations: it moves only when told, and only forward.
 
+    Time moves in real (UTC) time, and [`now()`][deskflow.adapters.clocks.ManualClock.now]
+    gives the instant in the zone the clock was started in: an hour after 00:30 BST on the
+    night the clocks go back is 01:30 BST, and an hour after that 01:30 GMT, not 02:30.
+
     >>> from datetime import datetime, timedelta, timezone
     >>> clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
     >>> clock.advance(timedelta(hours=2))
@@ -39,11 +43,15 @@ class ManualClock:
     """
 
     def __init__(self, start: datetime) -> None:
-        self._now = _checks.aware("start", start)
+        self._zone = _checks.aware("start", start).tzinfo
+        # Kept in UTC: adding a timedelta to a zoned datetime moves its wall clock, which
+        # is wrong across a DST change; in UTC, addition is real time.
+        self._utc = start.astimezone(UTC)
+        self._now = start
 
     def now(self) -> datetime:
         """
-        Return the current virtual instant.
+        Return the current virtual instant, in the zone of the start instant.
         """
         return self._now
 
@@ -51,15 +59,19 @@ class ManualClock:
         """
         Move to ``at``; moving backwards raises InvalidInput (time never runs back).
         """
-        _checks.aware("at", at)
-        if at < self._now:
+        utc = _checks.aware("at", at).astimezone(UTC)
+        if utc < self._utc:
             raise InvalidInput(
                 f"the clock cannot go back from {self._now.isoformat()} to {at.isoformat()}"
             )
-        self._now = at
+        self._move_to(utc)
 
     def advance(self, delta: timedelta) -> None:
         """
-        Move forward by ``delta`` (a non-negative timedelta).
+        Move forward by ``delta`` (a non-negative timedelta) of real time.
         """
-        self._now = self._now + _checks.duration("delta", delta)
+        self._move_to(self._utc + _checks.duration("delta", delta))
+
+    def _move_to(self, utc: datetime) -> None:
+        self._utc = utc
+        self._now = utc.astimezone(self._zone)
