@@ -12,8 +12,10 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deskflow import INCIDENT, SERVICE_REQUEST, Actor, CommentAdded, Role, Ticket, Visibility
+from deskflow import INCIDENT, SERVICE_REQUEST, Actor, Role, Ticket
 from deskflow.calendars import BusinessCalendar
+from deskflow.enums import Visibility
+from deskflow.events import CommentAdded
 from deskflow.reports import DeskReport, desk_report
 from deskflow.sla import ClockStatus, SlaPolicy
 from deskflow.testing.strategies import REQUESTER, gaps, tickets
