@@ -33,7 +33,6 @@ from deskflow.authorization import Permission, require
 from deskflow.desk import Desk
 from deskflow.enums import (
     Impact,
-    LinkKind,
     Priority,
     Role,
     TicketKind,
@@ -41,14 +40,13 @@ from deskflow.enums import (
     Urgency,
     Visibility,
 )
-from deskflow.events import Acknowledged, Classified, CommentAdded, FeedbackGiven, Linked
+from deskflow.events import Acknowledged, Classified, CommentAdded, FeedbackGiven
 from deskflow.exceptions import InvalidInput, InvalidTransition
 from deskflow.policies.priority_rules import override_priority, reprioritize
 from deskflow.routing import Candidate
 from deskflow.ticket import Ticket
 
 __all__ = [
-    "LINKABLE",
     "acknowledge",
     "assign",
     "cancel",
@@ -58,8 +56,6 @@ __all__ = [
     "decide_approval",
     "escalate",
     "hold",
-    "link",
-    "merge",
     "note_repeated_alert",
     "open_ticket",
     "refuse_final",
@@ -71,16 +67,8 @@ __all__ = [
     "resume",
     "return_to_first_line",
     "set_priority",
-    "split",
     "start",
 ]
-
-#: The link kinds the link command makes; merges and splits have commands of their own.
-LINKABLE = (LinkKind.RELATED, LinkKind.DUPLICATE_OF, LinkKind.CAUSED_BY)
-_INVERSE_LINKS = {
-    LinkKind.MERGED_INTO: LinkKind.MERGED_FROM,
-    LinkKind.SPLIT_INTO: LinkKind.SPLIT_FROM,
-}
 
 
 def _fire(
@@ -158,6 +146,10 @@ def open_ticket(
         requester_id = actor.id
     if kind not in desk.workflows:
         raise InvalidInput(f"this desk has no workflow for {kind.value} tickets")
+    if isinstance(title, str):
+        title = desk.limits.check("title", _checks.text("title", title))
+    if isinstance(description, str) and description:
+        description = desk.limits.check("description", description)
     ticket = desk.workflows[kind].open(
         ticket_id,
         title=title,
@@ -184,7 +176,7 @@ def note_repeated_alert(
     """
     require(desk.authorization, actor, Permission.COMMENT_INTERNAL, ticket)
     body = f"Alert {_checks.text('alert_key', alert_key)} fired again: {title}"
-    return _say(ticket, actor, now, body, internal=True)
+    return _say(ticket, actor, desk, now, body, internal=True)
 
 
 # -- working a ticket --------------------------------------------------------------------------
@@ -214,7 +206,7 @@ def classify(
             service=_checks.optional_text("service", service),
             impact=impact,
             urgency=urgency,
-            reason=reason,
+            reason=_within(desk, "reason", reason, strip=True),
         )
     )
     reassessed = impact is not None or urgency is not None
@@ -260,12 +252,23 @@ def start(ticket: Ticket, actor: Actor, desk: Desk, now: datetime) -> Ticket:
     return _fire(desk, ticket, Trigger.START, actor, now, assignee=assignee)
 
 
-def _say(ticket: Ticket, actor: Actor, now: datetime, body: str, *, internal: bool) -> Ticket:
+def _limited(desk: Desk, field: str, value: object, *, strip: bool = False) -> str:
+    # Free text of a command: not blank, and within the desk's size limit for its field.
+    return desk.limits.check(field, _checks.text(field, value, keep_whitespace=not strip))
+
+
+def _within(desk: Desk, field: str, value: str | None, *, strip: bool = False) -> str | None:
+    return None if value is None else _limited(desk, field, value, strip=strip)
+
+
+def _say(
+    ticket: Ticket, actor: Actor, desk: Desk, now: datetime, body: str, *, internal: bool
+) -> Ticket:
     return ticket.record(
         CommentAdded(
             at=now,
             actor=actor.id,
-            body=_checks.text("body", body),
+            body=_limited(desk, "comment", body),
             visibility=Visibility.INTERNAL if internal else Visibility.PUBLIC,
             author_role=actor.role,
         )
@@ -278,7 +281,7 @@ def comment(
     """
     A public reply or an internal note.
     """
-    return _say(ticket, actor, now, body, internal=internal)
+    return _say(ticket, actor, desk, now, body, internal=internal)
 
 
 def request_info(
@@ -287,7 +290,7 @@ def request_info(
     """
     Ask the requester (a public comment) and wait for the answer: pending.
     """
-    asked = _say(ticket, actor, now, question, internal=False)
+    asked = _say(ticket, actor, desk, now, question, internal=False)
     return _fire(desk, asked, Trigger.REQUEST_INFO, actor, now)
 
 
@@ -295,7 +298,7 @@ def reply(ticket: Ticket, actor: Actor, desk: Desk, now: datetime, *, body: str)
     """
     The requester's answer; a pending ticket goes back to work.
     """
-    ticket = _say(ticket, actor, now, body, internal=False)
+    ticket = _say(ticket, actor, desk, now, body, internal=False)
     if Trigger.REPLY in desk.workflow_for(ticket).allowed(ticket.state):
         ticket = _fire(desk, ticket, Trigger.REPLY, actor, now)
     return ticket
@@ -313,6 +316,7 @@ def hold(
     """
     On hold, waiting on a vendor, a change or a problem (``reason``).
     """
+    note = _within(desk, "reason", note, strip=True)
     return _fire(desk, ticket, Trigger.HOLD, actor, now, hold_reason=reason, reason=note)
 
 
@@ -345,7 +349,7 @@ def escalate(
         now,
         tier=target,
         group=_checks.optional_text("group", group),
-        reason=_checks.text("reason", reason),
+        reason=_limited(desk, "reason", reason, strip=True),
     )
 
 
@@ -368,7 +372,7 @@ def return_to_first_line(
         actor,
         now,
         group=_checks.optional_text("group", group),
-        reason=_checks.text("reason", reason),
+        reason=_limited(desk, "reason", reason, strip=True),
     )
 
 
@@ -378,6 +382,7 @@ def resolve(ticket: Ticket, actor: Actor, desk: Desk, now: datetime, *, resoluti
     """
     workflow = desk.workflow_for(ticket)
     trigger = Trigger.RESOLVE if Trigger.RESOLVE in workflow.triggers else Trigger.FULFIL
+    resolution = _limited(desk, "resolution", resolution)
     return _fire(desk, ticket, trigger, actor, now, resolution=resolution)
 
 
@@ -406,14 +411,28 @@ def reopen(ticket: Ticket, actor: Actor, desk: Desk, now: datetime, *, reason: s
     """
     A resolved ticket back to work, within the workflow's reopen window.
     """
-    return _fire(desk, ticket, Trigger.REOPEN, actor, now, reason=_checks.text("reason", reason))
+    return _fire(
+        desk,
+        ticket,
+        Trigger.REOPEN,
+        actor,
+        now,
+        reason=_limited(desk, "reason", reason, strip=True),
+    )
 
 
 def cancel(ticket: Ticket, actor: Actor, desk: Desk, now: datetime, *, reason: str) -> Ticket:
     """
     Withdrawn, a duplicate, or no longer needed.
     """
-    return _fire(desk, ticket, Trigger.CANCEL, actor, now, reason=_checks.text("reason", reason))
+    return _fire(
+        desk,
+        ticket,
+        Trigger.CANCEL,
+        actor,
+        now,
+        reason=_limited(desk, "reason", reason, strip=True),
+    )
 
 
 def set_priority(
@@ -428,6 +447,7 @@ def set_priority(
     """
     The priority set by hand, with the reason kept in the history.
     """
+    reason = _limited(desk, "reason", reason, strip=True)
     return override_priority(ticket, priority, actor=actor, at=now, reason=reason)
 
 
@@ -466,6 +486,7 @@ def decide_approval(
     """
     if desk.approval is None:
         raise InvalidInput("this desk has no approval policy")
+    comment = _within(desk, "reason", comment)
     ticket = decide(
         ticket, desk.approval, approver=actor, approved=approved, at=now, comment=comment
     )
@@ -475,109 +496,3 @@ def decide_approval(
     if result is ApprovalOutcome.REJECTED:
         return _fire(desk, ticket, Trigger.REJECT, actor, now, reason=comment)
     return ticket
-
-
-# -- relations between tickets -----------------------------------------------------------------
-
-
-def _pair(
-    ticket: Ticket,
-    other: Ticket,
-    actor: Actor,
-    desk: Desk,
-    now: datetime,
-    kind: LinkKind,
-    then: str | None,
-) -> tuple[Ticket, Ticket]:
-    if ticket.id == other.id:
-        raise InvalidInput("a ticket cannot be linked to itself")
-    other_final = desk.workflow_for(other).is_final(other.state)
-    if then is not None and other_final:
-        raise InvalidTransition(
-            f"cannot {kind.value.replace('_', ' ')} {ticket.id}: {other.id} is {other.state}",
-            trigger=then,
-            state=ticket.state,
-            allowed=desk.workflow_for(ticket).allowed(ticket.state),
-            reason=f"{other.id} is final",
-        )
-    changed = ticket.record(Linked(at=now, actor=actor.id, other_id=other.id, link_kind=kind))
-    if then is not None:
-        changed = _fire(
-            desk, changed, then, actor, now, reason=f"{kind.value.replace('_', ' ')} {other.id}"
-        )
-    if other_final:
-        return changed, other  # a final ticket is left as it is
-    back = _INVERSE_LINKS.get(kind, LinkKind.RELATED)
-    linked_back = other.record(Linked(at=now, actor=actor.id, other_id=ticket.id, link_kind=back))
-    return changed, linked_back
-
-
-def link(
-    ticket: Ticket,
-    other: Ticket,
-    actor: Actor,
-    desk: Desk,
-    now: datetime,
-    *,
-    kind: LinkKind | str = LinkKind.RELATED,
-) -> tuple[Ticket, Ticket]:
-    """
-    Both tickets linked to each other (a final one is left as it is).
-    """
-    link_kind = _checks.member("kind", LinkKind, kind)
-    if link_kind not in LINKABLE:
-        accepted = ", ".join(k.value for k in LINKABLE)
-        raise InvalidInput(f"link kind must be one of {accepted}; use merge or split for {kind}")
-    return _pair(ticket, other, actor, desk, now, link_kind, None)
-
-
-def merge(
-    ticket: Ticket, into: Ticket, actor: Actor, desk: Desk, now: datetime
-) -> tuple[Ticket, Ticket]:
-    """
-    A duplicate merged into another ticket: linked both ways, the duplicate cancelled.
-    """
-    return _pair(ticket, into, actor, desk, now, LinkKind.MERGED_INTO, Trigger.CANCEL)
-
-
-def split(
-    source: Ticket,
-    new_ids: Sequence[str],
-    actor: Actor,
-    desk: Desk,
-    now: datetime,
-    *,
-    titles: Sequence[str],
-) -> tuple[Ticket, list[Ticket]]:
-    """
-    One ticket per problem: a new ticket for each title (ids from ``new_ids``), with the
-    source's requester, kind and classification, linked both ways to the source.
-    """
-    if isinstance(titles, str) or not isinstance(titles, Sequence) or not titles:
-        raise InvalidInput("split needs a non-empty list of titles")
-    if len(new_ids) != len(titles):
-        raise InvalidInput(
-            f"split needs one new id per title, got {len(new_ids)} for {len(titles)}"
-        )
-    parts = [
-        open_ticket(
-            new_id,
-            actor,
-            desk,
-            now,
-            title=_checks.text("title", title),
-            kind=source.kind,
-            requester=source.requester,
-            category=source.category,
-            service=source.service,
-            impact=source.impact,
-            urgency=source.urgency,
-        ).record(Linked(at=now, actor=actor.id, other_id=source.id, link_kind=LinkKind.SPLIT_FROM))
-        for new_id, title in zip(new_ids, titles, strict=True)
-    ]
-    changed = source
-    for part in parts:
-        changed = changed.record(
-            Linked(at=now, actor=actor.id, other_id=part.id, link_kind=LinkKind.SPLIT_INTO)
-        )
-    return changed, parts

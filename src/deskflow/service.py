@@ -30,7 +30,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from deskflow import commands
+from deskflow import commands, relations
 from deskflow._internal import checks as _checks
 from deskflow._internal.pipeline import Pipeline, checked_actor
 from deskflow.actors import Actor
@@ -425,7 +425,7 @@ class HelpDesk(Pipeline):
         def decide(
             loaded: tuple[Ticket, ...], _new: tuple[str, ...], now: datetime
         ) -> tuple[Sequence[Ticket], Sequence[str]]:
-            ticket, other = commands.link(loaded[0], loaded[1], actor, self.desk, now, kind=kind)
+            ticket, other = relations.link(loaded[0], loaded[1], actor, self.desk, now, kind=kind)
             return (ticket, other), (ticket.id,)
 
         loads = [
@@ -444,7 +444,7 @@ class HelpDesk(Pipeline):
         def decide(
             loaded: tuple[Ticket, ...], _new: tuple[str, ...], now: datetime
         ) -> tuple[Sequence[Ticket], Sequence[str]]:
-            ticket, target = commands.merge(loaded[0], loaded[1], actor, self.desk, now)
+            ticket, target = relations.merge(loaded[0], loaded[1], actor, self.desk, now)
             return (ticket, target), (ticket.id,)
 
         loads = [
@@ -466,7 +466,9 @@ class HelpDesk(Pipeline):
         def decide(
             loaded: tuple[Ticket, ...], new_ids: tuple[str, ...], now: datetime
         ) -> tuple[Sequence[Ticket], Sequence[str]]:
-            source, parts = commands.split(loaded[0], new_ids, actor, self.desk, now, titles=titles)
+            source, parts = relations.split(
+                loaded[0], new_ids, actor, self.desk, now, titles=titles
+            )
             return (source, *parts), [p.id for p in parts]
 
         # The parts are of the source's kind, so their ids take its prefix.
