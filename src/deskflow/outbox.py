@@ -15,6 +15,7 @@ from datetime import datetime
 
 import attrs
 
+from deskflow.approval import beneficiary_of
 from deskflow.enums import Audience
 from deskflow.events import (
     ApprovalRequested,
@@ -92,7 +93,11 @@ def default_rule(ticket: Ticket, event: Event) -> list[tuple[str, Audience, tupl
     elif isinstance(event, Escalated):
         out.append((event.template, Audience.STAFF, _staff(*event.notified)))
     elif isinstance(event, ApprovalRequested):
-        out.append(("approval_requested", Audience.STAFF, _staff(*event.approvers)))
+        # Nobody is asked to approve what they may not approve: their own request, or one
+        # they benefit from (they may still reject it or withdraw it).
+        barred = {ticket.requester, beneficiary_of(ticket)}
+        asked = [a for a in event.approvers if a not in barred]
+        out.append(("approval_requested", Audience.STAFF, _staff(*asked)))
     return [(t, a, r) for t, a, r in out if r]
 
 
