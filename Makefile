@@ -15,7 +15,7 @@ MERMAID_VERSION := 11.17.2
 MERMAID_JS := .cache/mermaid-$(MERMAID_VERSION)/mermaid.min.js
 export DESKFLOW_MERMAID_JS := $(MERMAID_JS)
 
-.PHONY: demo test lint typecheck docs docs-serve bench fmt clean
+.PHONY: demo test lint typecheck imports docs docs-serve bench fmt clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +46,10 @@ docs: $(STAMP) $(MERMAID_JS)
 docs-serve: $(STAMP) $(MERMAID_JS)
 	$(BIN)/mkdocs serve
 
-test: lint typecheck docs
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+test: lint typecheck imports docs
 	$(BIN)/pytest -n 2 -p no:cacheprovider
 
 bench: $(STAMP)

@@ -2,22 +2,21 @@
 The events that make up a ticket's history: its audit trail.
 
 Events are frozen. Each knows how to apply itself to a ticket
-([`Event.apply_to()`][deskflow.events.Event.apply_to]), so ``Ticket.replay(history)`` is a plain
-fold and a host can define events of its own by subclassing [`Event`][deskflow.events.Event].
+([`Event.apply_to()`][deskflow.ticket.Event.apply_to]), so ``Ticket.replay(history)`` is a plain
+fold and a host can define events of its own by subclassing [`Event`][deskflow.ticket.Event].
 ``internal`` events are staff-only: they never reach a requester through any read path.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
 from deskflow._internal import event_fields as _fields
 from deskflow.enums import Impact, LinkKind, Metric, Priority, TicketKind, Urgency, Visibility
 from deskflow.exceptions import InvalidInput
-from deskflow.ticket import Comment, Feedback, Link, Ticket, check_rating
+from deskflow.ticket import Comment, Event, Feedback, Link, Ticket, check_rating
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -39,35 +38,6 @@ __all__ = [
     "StateChanged",
     "TicketOpened",
 ]
-
-
-@attrs.frozen(kw_only=True)
-class Event:
-    """
-    Something that happened to a ticket, at an instant, by an actor (the actor's id).
-    """
-
-    # Not validated here: events are built on hot paths from checked values; Ticket.record
-    # checks what a host records itself. Instants are kept in UTC: Python compares and
-    # subtracts two datetimes of one zone by their wall clocks, which is wrong in the hour a
-    # DST change repeats; in UTC, order, equality and differences are those of real time.
-    at: datetime = attrs.field(converter=_fields.in_utc)
-    actor: str
-
-    #: Staff-only entries are hidden from requesters by every read path.
-    internal = False
-
-    def apply_to(self, ticket: Ticket) -> Ticket:
-        """
-        Return ``ticket`` with this event applied and appended to its history.
-        """
-        return ticket.evolve(self)
-
-    def describe(self) -> str:
-        """
-        One line for the audit trail.
-        """
-        return type(self).__name__
 
 
 @attrs.frozen(kw_only=True)
@@ -217,6 +187,8 @@ class StateChanged(Event):
     assignee: str | None = attrs.field(default=None, converter=_fields.assignee)
     tier: int | None = None
     extra: tuple[tuple[str, str], ...] = ()
+
+    changes_state: ClassVar[bool] = True
 
     def apply_to(self, ticket: Ticket) -> Ticket:
         """

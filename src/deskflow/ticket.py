@@ -12,19 +12,20 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import attrs
 
-from deskflow._internal.checks import aware, text
+from deskflow._internal.checks import aware, in_utc, text
 from deskflow.enums import Impact, LinkKind, Priority, TicketKind, Urgency, Visibility
 from deskflow.exceptions import InvalidInput
 
 if TYPE_CHECKING:
-    from deskflow.events import Event, StateChanged, TicketOpened
+    from deskflow.events import StateChanged, TicketOpened
 
 __all__ = [
     "Comment",
+    "Event",
     "Feedback",
     "Link",
     "Ticket",
@@ -70,6 +71,47 @@ class Feedback:
 
     rating: int
     comment: str | None
+
+
+@attrs.frozen(kw_only=True)
+class Event:
+    """
+    Something that happened to a ticket, at an instant, by an actor (the actor's id).
+
+    The base of every event (the concrete ones are in [`deskflow.events`][deskflow.events],
+    which also exports this class). It lives with the aggregate because a ticket is the fold of
+    its events: an event knows how to apply itself to a ticket.
+    """
+
+    # Not validated here: events are built on hot paths from checked values; Ticket.record
+    # checks what a host records itself. Instants are kept in UTC: Python compares and
+    # subtracts two datetimes of one zone by their wall clocks, which is wrong in the hour a
+    # DST change repeats; in UTC, order, equality and differences are those of real time.
+    at: datetime = attrs.field(converter=in_utc)
+    actor: str
+
+    #: Staff-only entries are hidden from requesters by every read path.
+    internal = False
+    #: True for an event that moves the ticket to another state (a state change).
+    changes_state: ClassVar[bool] = False
+
+    def open(self) -> Ticket:
+        """
+        The ticket this event opens; only the first event of a history opens one.
+        """
+        raise InvalidInput("a ticket history must start with a TicketOpened event")
+
+    def apply_to(self, ticket: Ticket) -> Ticket:
+        """
+        Return ``ticket`` with this event applied and appended to its history.
+        """
+        return ticket.evolve(self)
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        return type(self).__name__
 
 
 @attrs.frozen
@@ -183,11 +225,9 @@ class Ticket:
         """
         The most recent state change, or None if the ticket never left its initial state.
         """
-        from deskflow.events import StateChanged
-
         for event in reversed(self.history):
-            if isinstance(event, StateChanged):
-                return event
+            if event.changes_state:
+                return cast("StateChanged", event)
         return None
 
     @property
@@ -205,9 +245,7 @@ class Ticket:
         [`Workflow`][deskflow.states.Workflow] and of the service call it for you. The event's
         time must not be earlier than the ticket's last change.
         """
-        from deskflow.events import Event as EventBase
-
-        if not isinstance(event, EventBase):
+        if not isinstance(event, Event):
             raise InvalidInput(f"expected a deskflow Event, got {type(event).__name__}")
         aware("event.at", event.at)
         text("event.actor", event.actor)
@@ -235,12 +273,10 @@ class Ticket:
         """
         Rebuild a ticket from its history; the result equals the ticket that recorded it.
         """
-        from deskflow.events import TicketOpened
-
         if not isinstance(history, Iterable):
             raise InvalidInput(f"history must be a sequence of events, got {history!r}")
         events = tuple(history)
-        if not events or not isinstance(events[0], TicketOpened):
+        if not events or not isinstance(events[0], Event):
             raise InvalidInput("a ticket history must start with a TicketOpened event")
         ticket = events[0].open()
         for event in events[1:]:

@@ -11,6 +11,8 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+import grimp
+
 import deskflow
 
 PACKAGE = Path(deskflow.__file__).parent
@@ -114,3 +116,50 @@ def test_no_module_is_too_long_to_read() -> None:
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > 520
     }
     assert {} == long
+
+
+def import_cycles() -> list[list[str]]:
+    """
+    The groups of deskflow modules that import each other in a cycle (type-checking-only
+    imports aside), found as strongly connected components of the import graph.
+    """
+    graph = grimp.build_graph("deskflow", exclude_type_checking_imports=True)
+    edges = {m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        order[module] = low[module] = len(order)
+        stack.append(module)
+        on_stack.add(module)
+        for imported in edges[module]:
+            if imported not in order:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in on_stack:
+                low[module] = min(low[module], order[imported])
+        if low[module] == order[module]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for module in sorted(edges):
+        if module not in order:
+            visit(module)
+    return cycles
+
+
+def test_there_are_no_import_cycles() -> None:
+    """
+    No two deskflow modules import each other, directly or through others.
+    """
+    assert [] == import_cycles()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import attrs
@@ -128,3 +128,12 @@ def required_text_field(_instance: object, attribute: attrs.Attribute[str], valu
 
 def any_text_field(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
     text(attribute.name, value, allow_empty=True)
+
+
+def in_utc(value: datetime) -> datetime:
+    """
+    An aware instant in UTC; anything else is returned as is, to be refused where recorded.
+    """
+    if type(value) is datetime and value.tzinfo is not UTC and value.utcoffset() is not None:
+        return value.astimezone(UTC)
+    return value  # already UTC, or not an aware datetime (refused where it is recorded)

@@ -8,7 +8,7 @@ input enters, is checked whole by [`check_opened()`][deskflow._internal.event_fi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import attrs
@@ -27,7 +27,6 @@ __all__ = [
     "group",
     "hold_reason",
     "impact",
-    "in_utc",
     "link_kind",
     "metric",
     "other_id",
@@ -54,15 +53,6 @@ def urgency(value: Urgency | str | None) -> Urgency | None:
     if value is None or type(value) is Urgency:
         return value
     return _checks.member("urgency", Urgency, value)
-
-
-def in_utc(value: datetime) -> datetime:
-    """
-    An aware instant in UTC; anything else is returned as is, to be refused where recorded.
-    """
-    if type(value) is datetime and value.tzinfo is not UTC and value.utcoffset() is not None:
-        return value.astimezone(UTC)
-    return value  # already UTC, or not an aware datetime (refused where it is recorded)
 
 
 def visibility(value: Visibility | str) -> Visibility:
