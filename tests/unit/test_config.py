@@ -439,3 +439,12 @@ def test_a_config_error_with_one_problem_lists_it_and_keeps_its_old_form() -> No
     assert ((("sla", "calendar"), "unknown calendar 'x'"),) == error.problems
     with pytest.raises(ValueError, match="at least one problem"):
         ConfigError.from_problems([])
+
+
+@pytest.mark.parametrize("value", [10**15, float("nan"), float("inf"), "99999999999999d"])
+def test_a_duration_out_of_range_is_a_config_error(value: object) -> None:
+    """
+    A duration beyond what a timedelta holds is a ConfigError with its path, not a crash.
+    """
+    with pytest.raises(ConfigError, match=r"auto_close_after: duration .* is out of range"):
+        load_desk({"auto_close_after": value})

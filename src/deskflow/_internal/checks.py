@@ -137,3 +137,12 @@ def in_utc(value: datetime) -> datetime:
     if type(value) is datetime and value.tzinfo is not UTC and value.utcoffset() is not None:
         return value.astimezone(UTC)
     return value  # already UTC, or not an aware datetime (refused where it is recorded)
+
+
+def config_int(value: object, requirement: str) -> int:
+    """
+    Return ``value`` if it is an int (not a bool); else a ConfigError stating ``requirement``.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{requirement}, got {value!r}")
+    return value

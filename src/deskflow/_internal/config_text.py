@@ -24,6 +24,13 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhms])")
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+def _seconds(seconds: float, given: object) -> timedelta:
+    try:
+        return timedelta(seconds=seconds)
+    except (OverflowError, ValueError):  # beyond timedelta's range, or not a number (nan)
+        raise ValueError(f"duration {given!r} is out of range") from None
+
+
 def parse_duration(value: object) -> timedelta:
     """
     A duration from config: ``"4h"``, ``"1h30m"``, ``"2d"``, ISO 8601 (``"PT4H"``) or
@@ -37,13 +44,10 @@ def parse_duration(value: object) -> timedelta:
     if isinstance(value, bool):
         raise ValueError(f"not a duration: {value!r}")
     if isinstance(value, int | float):
-        return timedelta(seconds=value)
+        return _seconds(value, value)
     if isinstance(value, str) and _DURATION.match(value.lower()):
         seconds = sum(float(n) * _UNITS[u] for n, u in _PART.findall(value.lower()))
-        try:
-            return timedelta(seconds=seconds)
-        except OverflowError:
-            raise ValueError(f"duration {value!r} is too long") from None
+        return _seconds(seconds, value)
     if isinstance(value, str) and value.upper().startswith("P"):
         from pydantic import TypeAdapter
 

@@ -22,6 +22,7 @@ from deskflow._internal.storage import (
     checked_strings,
     checked_ticket,
 )
+from deskflow.adapters import _writes
 from deskflow.exceptions import ConcurrencyError, InvalidInput, NotFound
 from deskflow.notifications import Notification, NotificationFailed
 from deskflow.ports import Article, TicketWrite
@@ -48,7 +49,7 @@ def _oldest_first(ticket: Ticket) -> tuple[datetime, str]:
     return ticket.created_at, ticket.id
 
 
-class InMemoryTicketRepository:
+class InMemoryTicketRepository(_writes.OneTicketWrites):
     """
     A [`TicketRepository`][deskflow.ports.TicketRepository] in a dict, safe to share between
     threads.
@@ -94,32 +95,6 @@ class InMemoryTicketRepository:
                 return self._tickets[ticket_id]
             except KeyError:
                 raise NotFound(f"no ticket with id {ticket_id!r}") from None
-
-    def add(
-        self,
-        ticket: Ticket,
-        *,
-        next_check_at: datetime | None = None,
-        outbox: Sequence[Notification] = (),
-    ) -> None:
-        """
-        Store a new ticket with its outbox; an id already stored raises ConcurrencyError.
-        """
-        self.save_all([TicketWrite(ticket, None, next_check_at, outbox)])
-
-    def save(
-        self,
-        ticket: Ticket,
-        expected_version: int,
-        *,
-        next_check_at: datetime | None = None,
-        outbox: Sequence[Notification] = (),
-    ) -> None:
-        """
-        Replace the stored ticket if its version is ``expected_version``, else ConcurrencyError.
-        """
-        checked_count("expected_version", expected_version)
-        self.save_all([TicketWrite(ticket, expected_version, next_check_at, outbox)])
 
     def save_all(self, writes: Sequence[TicketWrite]) -> None:
         """

@@ -30,6 +30,7 @@ from deskflow._internal.storage import (
     checked_count,
     checked_strings,
 )
+from deskflow.adapters import _writes
 from deskflow.codec import (
     history_from_json,
     history_to_json,
@@ -93,7 +94,7 @@ def _payload(notification: Notification) -> str:
     return json.dumps(notification_to_dict(notification), ensure_ascii=False)
 
 
-class SqlTicketRepository:
+class SqlTicketRepository(_writes.OneTicketWrites):
     """
     A [`TicketRepository`][deskflow.ports.TicketRepository] in two SQL tables, through a
     SQLAlchemy engine.
@@ -139,32 +140,6 @@ class SqlTicketRepository:
         metadata.create_all(self._engine)
 
     # -- writes ---------------------------------------------------------------------------------
-
-    def add(
-        self,
-        ticket: Ticket,
-        *,
-        next_check_at: datetime | None = None,
-        outbox: Sequence[Notification] = (),
-    ) -> None:
-        """
-        Store a new ticket with its outbox; an id already stored raises ConcurrencyError.
-        """
-        self.save_all([TicketWrite(ticket, None, next_check_at, outbox)])
-
-    def save(
-        self,
-        ticket: Ticket,
-        expected_version: int,
-        *,
-        next_check_at: datetime | None = None,
-        outbox: Sequence[Notification] = (),
-    ) -> None:
-        """
-        Replace the stored ticket if its version is ``expected_version``, else ConcurrencyError.
-        """
-        checked_count("expected_version", expected_version)
-        self.save_all([TicketWrite(ticket, expected_version, next_check_at, outbox)])
 
     def save_all(self, writes: Sequence[TicketWrite]) -> None:
         """

@@ -45,7 +45,7 @@ from typing import Any, Final
 import attrs
 
 from deskflow._internal import checks as _checks
-from deskflow._internal.escalation_support import config_text, workflow_repr
+from deskflow._internal import escalation_support as support
 from deskflow.dedup import WorkCycle, action_key, current_cycle, fired_keys
 from deskflow.enums import Metric, State
 from deskflow.escalation import EscalationAction, Notify, check_evaluation
@@ -307,12 +307,12 @@ class LadderPolicy:
     """
 
     versions: tuple[LadderVersion, ...] = attrs.field(converter=_versions)
-    name: str = attrs.field(default="ladder", validator=config_text, kw_only=True)
-    workflow: Workflow = attrs.field(default=INCIDENT, repr=workflow_repr, kw_only=True)
+    name: str = attrs.field(default="ladder", validator=support.config_text, kw_only=True)
+    workflow: Workflow = attrs.field(default=INCIDENT, repr=support.workflow_repr, kw_only=True)
     acknowledged_states: frozenset[str] | None = attrs.field(
         default=None, converter=_state_names, kw_only=True
     )
-    template: str = attrs.field(default="ladder-page", validator=config_text, kw_only=True)
+    template: str = attrs.field(default="ladder-page", validator=support.config_text, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         states = self.acknowledged_states

@@ -20,15 +20,7 @@ from typing import Any, Final, Protocol, TypeAlias
 import attrs
 
 from deskflow._internal import checks as _checks
-from deskflow._internal.escalation_support import (
-    config_metric,
-    config_text,
-    config_threshold,
-    live_clock,
-    pending_at,
-    soonest,
-    workflow_repr,
-)
+from deskflow._internal import escalation_support as support
 from deskflow.dedup import action_key, current_cycle, fired_keys
 from deskflow.enums import Metric, Priority
 from deskflow.escalation import EscalationAction, Notify, check_evaluation, passed_at
@@ -165,7 +157,7 @@ def _notices(rules: object, where: str, warning: str, breach: str) -> tuple[_Not
         )
     out: list[_Notice] = []
     for metric_name, table in rules.items():
-        metric = config_metric(metric_name, (where, str(metric_name)))
+        metric = support.config_metric(metric_name, (where, str(metric_name)))
         if not isinstance(table, Mapping):
             raise ConfigError(
                 f"expected {{threshold: recipients}}, got {table!r}", path=(where, metric)
@@ -173,7 +165,7 @@ def _notices(rules: object, where: str, warning: str, breach: str) -> tuple[_Not
         names: set[str] = set()
         for spec, tokens in table.items():
             path = (where, metric, str(spec))
-            threshold = config_threshold(spec, path)
+            threshold = support.config_threshold(spec, path)
             if threshold.name in names:
                 raise ConfigError(f"threshold {threshold.name} is given twice", path=path)
             names.add(threshold.name)
@@ -196,7 +188,7 @@ class _NoticeRun:
         fired = fired_keys(ticket)
         out: list[EscalationAction] = []
         for notice in self.notices:
-            clock = live_clock(sla, notice.metric)
+            clock = support.live_clock(sla, notice.metric)
             at = passed_at(clock, notice.threshold, now) if clock else None
             if clock is None or at is None:
                 continue
@@ -216,11 +208,11 @@ class _NoticeRun:
         return frozenset((n.metric, n.threshold) for n in self.notices)
 
     def upcoming(self, sla: SlaReport) -> datetime | None:
-        return soonest(
+        return support.soonest(
             *(
-                pending_at(clock, notice.threshold)
+                support.pending_at(clock, notice.threshold)
                 for notice in self.notices
-                if (clock := live_clock(sla, notice.metric)) is not None
+                if (clock := support.live_clock(sla, notice.metric)) is not None
             )
         )
 
@@ -298,7 +290,7 @@ class SlaNotices(_NoticePolicy):
 
     rules: NoticeRules | None = attrs.field(default=None, eq=False, hash=False)
     directory: Directory = attrs.field(factory=MappingDirectory, converter=_directory)
-    name: str = attrs.field(default="sla-notices", validator=config_text)
+    name: str = attrs.field(default="sla-notices", validator=support.config_text)
     # Compared parsed, so equal rules written differently compare equal.
     _run: _NoticeRun = attrs.field(init=False, repr=False, hash=False)
 
@@ -361,8 +353,8 @@ class HierarchicalNotices(_NoticePolicy):
     thresholds: NoticeRules = attrs.field(
         factory=lambda: {Metric.RESOLUTION: {"100%": ("supervisor",)}}, eq=False, hash=False
     )
-    workflow: Workflow = attrs.field(default=INCIDENT, repr=workflow_repr)
-    name: str = attrs.field(default="hierarchical", validator=config_text)
+    workflow: Workflow = attrs.field(default=INCIDENT, repr=support.workflow_repr)
+    name: str = attrs.field(default="hierarchical", validator=support.config_text)
     # Compared parsed, so equal rules written differently compare equal.
     _run: _NoticeRun = attrs.field(init=False, repr=False, hash=False)
 

@@ -41,9 +41,7 @@ __all__ = [
 
 
 def _score(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"scores and weights must be ints, got {value!r}")
-    return value
+    return _checks.config_int(value, "scores and weights must be ints")
 
 
 def _band_priority(value: object) -> Priority:

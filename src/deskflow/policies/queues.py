@@ -31,9 +31,7 @@ __all__ = [
 
 
 def _order(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"a rule's order must be an int, got {value!r}")
-    return value
+    return _checks.config_int(value, "a rule's order must be an int")
 
 
 @attrs.frozen(kw_only=True)

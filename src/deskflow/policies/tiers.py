@@ -17,15 +17,7 @@ from typing import Any
 
 import attrs
 
-from deskflow._internal.escalation_support import (
-    config_metric,
-    config_text,
-    config_threshold,
-    live_clock,
-    pending_at,
-    soonest,
-    workflow_repr,
-)
+from deskflow._internal import escalation_support as support
 from deskflow.dedup import action_key, current_cycle, fired_keys
 from deskflow.enums import Metric, Trigger
 from deskflow.escalation import EscalationAction, Fire, check_evaluation, passed_at
@@ -96,8 +88,8 @@ class FunctionalTiers:
     escalate_on: Mapping[int | str, Mapping[Metric | str, Any]] | None = attrs.field(
         default=None, eq=False, hash=False
     )
-    workflow: Workflow = attrs.field(default=INCIDENT, repr=workflow_repr)
-    name: str = attrs.field(default="functional-tiers", validator=config_text)
+    workflow: Workflow = attrs.field(default=INCIDENT, repr=support.workflow_repr)
+    name: str = attrs.field(default="functional-tiers", validator=support.config_text)
     # Compared parsed, so equal rules written differently compare equal.
     _rules: Mapping[int, tuple[tuple[Metric, str], ...]] = attrs.field(
         init=False, repr=False, hash=False
@@ -123,7 +115,10 @@ class FunctionalTiers:
             if not isinstance(table, Mapping) or not table:
                 raise ConfigError(f"expected {{metric: threshold}}, got {table!r}", path=path)
             rules[level] = tuple(
-                (config_metric(m, (*path, str(m))), config_threshold(t, (*path, str(m))).name)
+                (
+                    support.config_metric(m, (*path, str(m))),
+                    support.config_threshold(t, (*path, str(m))).name,
+                )
                 for m, t in table.items()
             )
         object.__setattr__(self, "_rules", rules)
@@ -191,7 +186,7 @@ class FunctionalTiers:
         return [
             (metric, threshold, clock)
             for metric, threshold in self._rules.get(ticket.tier, ())
-            if (clock := live_clock(sla, metric)) is not None
+            if (clock := support.live_clock(sla, metric)) is not None
         ]
 
     def evaluate(self, ticket: Ticket, sla: SlaReport, now: datetime) -> list[EscalationAction]:
@@ -226,4 +221,6 @@ class FunctionalTiers:
         """
         if self.evaluate(ticket, sla, now):
             return now
-        return soonest(*(pending_at(clock, t) for _, t, clock in self._watched(ticket, sla)))
+        return support.soonest(
+            *(support.pending_at(clock, t) for _, t, clock in self._watched(ticket, sla))
+        )
