@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from builders import ANN, LEE, SAM, T0, ZOE
 from deskflow import (
     INCIDENT,
     SYSTEM,
@@ -25,21 +26,13 @@ from deskflow import (
     Threshold,
     Trigger,
 )
-from deskflow.actors import Actor
 from deskflow.adapters import InMemoryNotifier, InMemoryTicketRepository, ManualClock
 from deskflow.calendars import BusinessCalendar
 from deskflow.config import load_desk
 from deskflow.desk import Desk
-from deskflow.enums import Role
 from deskflow.service import HelpDesk
 from deskflow.sla import ClockState, SlaPolicy
 from deskflow.views import visible
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-ANN = Actor("ann", Role.REQUESTER)
-ZOE = Actor("zoe", Role.REQUESTER)
-LEE = Actor("lee", Role.AGENT, tier=1, groups={"service-desk"})
-SAM = Actor("sam", Role.SUPERVISOR, groups={"service-desk"})
 
 
 def helpdesk(**desk: object) -> tuple[HelpDesk, InMemoryTicketRepository, ManualClock]:

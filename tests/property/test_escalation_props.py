@@ -7,12 +7,13 @@ a clock without a target, and next_check_at is never later than the next action.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from deskflow import INCIDENT, SYSTEM, Actor, CommentAdded, Role, Ticket, Trigger
+from builders import ANN, LEE, WEEKDAYS, M
+from deskflow import INCIDENT, SYSTEM, CommentAdded, Ticket, Trigger
 from deskflow.calendars import BusinessCalendar
 from deskflow.enums import Metric
 from deskflow.escalation import CompositePolicy, Fire, record_fired
@@ -25,10 +26,6 @@ from deskflow.policies.tiers import FunctionalTiers
 from deskflow.sla import SlaPolicy, SlaReport
 
 T0 = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)  # a Friday afternoon
-M = timedelta(minutes=1)
-LEE = Actor("lee", Role.AGENT, tier=1)
-ANN = Actor("ann", Role.REQUESTER)
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 CALENDARS = {
     "24x7": BusinessCalendar.always("UTC"),
     "office": BusinessCalendar("Europe/London", {d: ["09:00-17:00"] for d in WEEKDAYS}),

@@ -12,14 +12,13 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import DAY, LEE, WEEKDAYS
 from deskflow import (
     INCIDENT,
-    Actor,
     CommentAdded,
     FeedbackGiven,
     InvalidTransition,
     Priority,
-    Role,
     Ticket,
     Visibility,
 )
@@ -31,9 +30,6 @@ from deskflow.testing.strategies import REQUESTER, instants, tickets
 
 END = datetime(2031, 1, 1)  # naive, as the bounds of instants(); after every history drawn
 LAST = END.replace(tzinfo=UTC)
-DAY = timedelta(days=1)
-AGENT = Actor("lee", Role.AGENT, tier=1)
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 POLICIES = (
     SlaPolicy.itil(BusinessCalendar.always("UTC")),
     SlaPolicy.itil(BusinessCalendar("Europe/London", {d: ["08:00-18:00"] for d in WEEKDAYS})),
@@ -64,7 +60,7 @@ def _finish(draw: st.DrawFn, ticket: Ticket) -> Ticket:
             "resolve": {"resolution": "done"},
         }
         with contextlib.suppress(InvalidTransition):
-            ticket = INCIDENT.fire(ticket, trigger, actor=AGENT, at=at, **details.get(trigger, {}))
+            ticket = INCIDENT.fire(ticket, trigger, actor=LEE, at=at, **details.get(trigger, {}))
     return ticket
 
 

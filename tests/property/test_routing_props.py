@@ -6,17 +6,17 @@ queue serves the most urgent, then the oldest ticket.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import T0
 from deskflow import Candidate, LeastLoaded, LongestIdle, next_ticket
 from deskflow.enums import Priority
 from deskflow.ticket import Ticket
 from deskflow.workflows import INCIDENT
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TICKET = INCIDENT.open("T-1", title="VPN down", requester="ann", at=T0)
 
 

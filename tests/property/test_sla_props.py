@@ -12,6 +12,7 @@ import attrs
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from builders import WEEKDAYS, M
 from deskflow import (
     INCIDENT,
     Actor,
@@ -31,10 +32,8 @@ from deskflow.calendars import BusinessCalendar
 from deskflow.sla import ClockState, PriorityChangeMode, SlaPolicy
 from deskflow.testing.strategies import details_for
 
-M = timedelta(minutes=1)
 AGENT = Actor("lee", Role.AGENT, tier=3)
 REQUESTER = Actor("ann", Role.REQUESTER)
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 CALENDARS = {
     "24x7": BusinessCalendar.always("UTC"),
     "office": BusinessCalendar("UTC", {d: ["09:00-12:00", "13:00-17:00"] for d in WEEKDAYS}),

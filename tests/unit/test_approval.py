@@ -5,10 +5,11 @@ and every way a decision or a policy can be refused.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
+from builders import ANN, MAX, MIA, MO, T0
 from deskflow import INCIDENT, SERVICE_REQUEST, Actor, Role, Ticket, Trigger
 from deskflow.approval import (
     ApprovalOutcome,
@@ -25,9 +26,6 @@ from deskflow.approval import (
 from deskflow.events import ApprovalDecided, ApprovalRequested
 from deskflow.exceptions import ConfigError, InvalidInput, PermissionDenied
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-ANN = Actor("ann", Role.REQUESTER)
-MAX, MIA, MO = (Actor(name, Role.APPROVER) for name in ("max", "mia", "mo"))
 Out = ApprovalOutcome
 
 

@@ -5,10 +5,9 @@ how a host overrides it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
+from builders import T0
 from deskflow import INCIDENT, SERVICE_REQUEST, Actor, Role, Ticket, Trigger
 from deskflow.authorization import (
     DEFAULT_RULES,
@@ -24,7 +23,6 @@ from deskflow.authorization import (
 from deskflow.events import ApprovalRequested
 from deskflow.exceptions import ConfigError, InvalidInput, PermissionDenied
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 POLICY = DefaultAuthorization()
 ADA = Actor("ada", Role.ADMIN)
 ACTORS = {

@@ -5,13 +5,14 @@ Bad input gives a DeskflowError that says what was wrong, never a bare builtin e
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import deskflow
+from builders import LEE, T0, incident
 from deskflow import (
     INCIDENT,
     Actor,
@@ -27,13 +28,6 @@ from deskflow import (
     Ticket,
     Trigger,
 )
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-AGENT = Actor("lee", Role.AGENT)
-
-
-def ticket() -> Ticket:
-    return INCIDENT.open("T-1", title="VPN down", requester="ann", at=T0)
 
 
 @pytest.mark.parametrize(
@@ -64,7 +58,7 @@ def test_open_rejects_bad_fields(kwargs: dict[str, object], message: str) -> Non
     ("call", "error", "message"),
     [
         (
-            lambda t: INCIDENT.fire(t, "assign", actor=AGENT, at=datetime(2026, 3, 2)),
+            lambda t: INCIDENT.fire(t, "assign", actor=LEE, at=datetime(2026, 3, 2)),
             InvalidInput,
             "naive",
         ),
@@ -74,24 +68,24 @@ def test_open_rejects_bad_fields(kwargs: dict[str, object], message: str) -> Non
             "actor must be an Actor",
         ),
         (
-            lambda t: INCIDENT.fire({}, "assign", actor=AGENT, at=T0),
+            lambda t: INCIDENT.fire({}, "assign", actor=LEE, at=T0),
             InvalidInput,
             "ticket must be a Ticket",
         ),
         (
-            lambda t: INCIDENT.fire(t, "warp", actor=AGENT, at=T0),
+            lambda t: INCIDENT.fire(t, "warp", actor=LEE, at=T0),
             InvalidTransition,
             "unknown trigger 'warp'",
         ),
-        (lambda t: INCIDENT.fire(t, 7, actor=AGENT, at=T0), InvalidTransition, "unknown trigger 7"),
+        (lambda t: INCIDENT.fire(t, 7, actor=LEE, at=T0), InvalidTransition, "unknown trigger 7"),
         (
-            lambda t: INCIDENT.fire(t, "assign", actor=AGENT, at=T0, group=["a"]),
+            lambda t: INCIDENT.fire(t, "assign", actor=LEE, at=T0, group=["a"]),
             InvalidInput,
             "detail 'group' must be a string or an int",
         ),
         (
             lambda t: INCIDENT.fire(
-                t, "assign", actor=AGENT, at=T0 - timedelta(seconds=1), group="g"
+                t, "assign", actor=LEE, at=T0 - timedelta(seconds=1), group="g"
             ),
             InvalidInput,
             "earlier than the ticket's last change",
@@ -103,7 +97,7 @@ def test_fire_rejects_bad_arguments(call: object, error: type[Exception], messag
     """
     Firing with a naive time, a non-actor, an unknown trigger or a bad detail fails clearly.
     """
-    t = ticket()
+    t = incident()
     with pytest.raises(error, match=message):
         call(t)  # type: ignore[operator]
     assert 1 == t.version
@@ -124,7 +118,7 @@ def test_record_checks_what_a_host_records() -> None:
     """
     Recording a non-event, a naive time or an out-of-order event is refused.
     """
-    t = ticket()
+    t = incident()
     with pytest.raises(InvalidInput, match="expected a deskflow Event"):
         t.record("hello")  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match="naive"):
@@ -202,7 +196,7 @@ def test_garbage_never_escapes_as_a_builtin_error(
     """
     Whatever is thrown at fire(), it either works or raises a DeskflowError; the ticket stays.
     """
-    t = INCIDENT.fire(ticket(), Trigger.ASSIGN, actor=AGENT, at=T0, assignee="lee")
+    t = INCIDENT.fire(incident(), Trigger.ASSIGN, actor=LEE, at=T0, assignee="lee")
     with contextlib.suppress(DeskflowError):
-        INCIDENT.fire(t, trigger, actor=AGENT, at=T0, **details)  # type: ignore[arg-type]
+        INCIDENT.fire(t, trigger, actor=LEE, at=T0, **details)  # type: ignore[arg-type]
     assert 2 == t.version

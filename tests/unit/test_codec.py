@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import T0
 from deskflow import INCIDENT, SERVICE_REQUEST, Ticket
 from deskflow import events as builtin_events
 from deskflow.codec import (
@@ -49,7 +50,6 @@ from deskflow.states import Workflow
 from deskflow.testing.contracts import make_notification
 from deskflow.testing.strategies import gaps, tickets
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LONDON = ZoneInfo("Europe/London")
 
 # -- a host's own events ------------------------------------------------------------------------

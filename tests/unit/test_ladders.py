@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from deskflow import INCIDENT, SERVICE_REQUEST, Actor, Role, Ticket, Trigger
+from builders import LEE, H, M, S
+from deskflow import INCIDENT, SERVICE_REQUEST, Ticket, Trigger
 from deskflow.calendars import BusinessCalendar
 from deskflow.escalation import Notify, record_fired
 from deskflow.events import Acknowledged
@@ -18,11 +19,7 @@ from deskflow.exceptions import ConfigError, InvalidInput
 from deskflow.policies.ladders import Ladder, LadderLevel, LadderPolicy, LadderVersion, LevelMode
 from deskflow.sla import SlaPolicy
 
-M = timedelta(minutes=1)
-S = timedelta(seconds=1)
-H = timedelta(hours=1)
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
-LEE = Actor("lee", Role.AGENT, tier=1)
 SLA = SlaPolicy.itil(BusinessCalendar.always("UTC"))
 
 #: kim and lee take turns on level 1 (5 minutes); level 2 is empty; mia and noa are paged

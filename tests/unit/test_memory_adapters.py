@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from deskflow import INCIDENT, Actor, Classified, ConcurrencyError, InvalidInput, Role, Ticket
+from builders import LEE, T0, incident
+from deskflow import INCIDENT, Classified, ConcurrencyError, InvalidInput
 from deskflow.adapters import (
     InMemoryKnowledgeBase,
     InMemoryNotifier,
@@ -25,13 +26,7 @@ from deskflow.notifications import Notification, NotificationFailed
 from deskflow.ports import Article
 from deskflow.testing.contracts import make_notification
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NAIVE = datetime(2026, 3, 2, 9, 0)
-AGENT = Actor("lee", Role.AGENT)
-
-
-def ticket(ticket_id: str = "T-1", title: str = "VPN down", description: str = "") -> Ticket:
-    return INCIDENT.open(ticket_id, title=title, description=description, requester="ann", at=T0)
 
 
 def notification_args(**changes: object) -> dict[str, object]:
@@ -131,7 +126,7 @@ def test_article_tags() -> None:
 
 
 def _calls() -> list[tuple[str, Callable[[InMemoryTicketRepository], object]]]:
-    t = ticket()
+    t = incident()
     return [
         ("ticket_id must be a string", lambda r: r.get(42)),  # type: ignore[arg-type]
         ("expected a deskflow Ticket", lambda r: r.add("T-1")),  # type: ignore[arg-type]
@@ -180,7 +175,7 @@ def test_bad_outbox_item_writes_nothing() -> None:
     """
     repo = InMemoryTicketRepository()
     with pytest.raises(InvalidInput):
-        repo.add(ticket(), next_check_at=T0, outbox=[make_notification("k-1"), "k-2"])  # type: ignore[list-item]
+        repo.add(incident(), next_check_at=T0, outbox=[make_notification("k-1"), "k-2"])  # type: ignore[list-item]
     assert [] == repo.by_requester("ann")
     assert [] == repo.due(T0, 10)
     assert [] == repo.pending_notifications(10)
@@ -192,7 +187,7 @@ def test_due_only_reads() -> None:
     """
     repo = InMemoryTicketRepository()
     for i in range(5):
-        repo.add(ticket(f"T-{i}"), next_check_at=T0 + timedelta(minutes=i))
+        repo.add(incident(f"T-{i}"), next_check_at=T0 + timedelta(minutes=i))
     now = T0 + timedelta(minutes=3)
     assert ["T-0", "T-1", "T-2", "T-3"] == repo.due(now, 10)
     assert ["T-0", "T-1"] == repo.due(now, 2)
@@ -204,7 +199,7 @@ def test_due_index_stays_bounded() -> None:
     Moving one ticket's next check many times does not grow the due index without bound.
     """
     repo = InMemoryTicketRepository()
-    current = ticket()
+    current = incident()
     repo.add(current, next_check_at=T0)
     for i in range(1000):
         changed = current.record(Classified(at=T0, actor="lee", category=f"c{i}"))
@@ -220,7 +215,7 @@ def test_concurrent_saves_lose_no_update() -> None:
     Threads doing load-change-save with retry on ConcurrencyError lose no change.
     """
     repo = InMemoryTicketRepository()
-    repo.add(ticket())
+    repo.add(incident())
     threads, saves_each = 8, 25
     conflicts: list[int] = []
 
@@ -399,9 +394,9 @@ def test_suggest_ranks_tags_then_titles_then_bodies() -> None:
     A match in a tag outweighs one in a title, which outweighs one in a body.
     """
     kb = InMemoryKnowledgeBase(ARTICLES)
-    found = kb.suggest(ticket(title="VPN token expired", description="The vpn refuses me."))
+    found = kb.suggest(incident(title="VPN token expired", description="The vpn refuses me."))
     assert ["KB-2", "KB-3"] == [a.id for a in found]
-    assert ["KB-2"] == [a.id for a in kb.suggest(ticket(title="VPN token"), limit=1)]
+    assert ["KB-2"] == [a.id for a in kb.suggest(incident(title="VPN token"), limit=1)]
 
 
 def test_suggest_ignores_case_stopwords_and_unrelated_articles() -> None:
@@ -409,10 +404,10 @@ def test_suggest_ignores_case_stopwords_and_unrelated_articles() -> None:
     Matching is case-insensitive, skips common words, and returns nothing when nothing fits.
     """
     kb = InMemoryKnowledgeBase(ARTICLES)
-    assert ["KB-1"] == [a.id for a in kb.suggest(ticket(title="PRINTER is on fire"))]
-    assert [] == kb.suggest(ticket(title="The and of is"))
-    assert [] == kb.suggest(ticket(title="Coffee machine"))
-    assert [] == kb.suggest(ticket(title="VPN down"), limit=0)
+    assert ["KB-1"] == [a.id for a in kb.suggest(incident(title="PRINTER is on fire"))]
+    assert [] == kb.suggest(incident(title="The and of is"))
+    assert [] == kb.suggest(incident(title="Coffee machine"))
+    assert [] == kb.suggest(incident(title="VPN down"), limit=0)
 
 
 def test_record_resolution_makes_one_candidate_per_ticket() -> None:
@@ -420,28 +415,28 @@ def test_record_resolution_makes_one_candidate_per_ticket() -> None:
     A resolved ticket becomes a candidate (latest resolution wins); only add publishes it.
     """
     kb = InMemoryKnowledgeBase()
-    t = ticket(title="Outlook crashes").record(
+    t = incident(title="Outlook crashes").record(
         Classified(at=T0, actor="lee", category="email", service="outlook")
     )
-    first = INCIDENT.fire(t, "resolve", actor=AGENT, at=T0, resolution="Safe mode fixed it.")
+    first = INCIDENT.fire(t, "resolve", actor=LEE, at=T0, resolution="Safe mode fixed it.")
     kb.record_resolution(first)
-    again = INCIDENT.fire(first, "reopen", actor=AGENT, at=T0)
-    second = INCIDENT.fire(again, "resolve", actor=AGENT, at=T0, resolution="Repair Office.")
+    again = INCIDENT.fire(first, "reopen", actor=LEE, at=T0)
+    second = INCIDENT.fire(again, "resolve", actor=LEE, at=T0, resolution="Repair Office.")
     kb.record_resolution(second)
     candidate = Article("candidate:T-1", "Outlook crashes", "Repair Office.", ["email", "outlook"])
     assert [candidate] == kb.candidates
-    assert [] == kb.suggest(ticket(title="Outlook crashes again"))
+    assert [] == kb.suggest(incident(title="Outlook crashes again"))
     kb.add(candidate)
-    assert [candidate] == kb.suggest(ticket(title="Outlook crashes again"))
+    assert [candidate] == kb.suggest(incident(title="Outlook crashes again"))
 
 
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda kb: kb.record_resolution(ticket()), "has no resolution"),
+        (lambda kb: kb.record_resolution(incident()), "has no resolution"),
         (lambda kb: kb.record_resolution("T-1"), "expected a deskflow Ticket"),
         (lambda kb: kb.suggest("VPN"), "expected a deskflow Ticket"),
-        (lambda kb: kb.suggest(ticket(), limit=-1), "limit must be an int"),
+        (lambda kb: kb.suggest(incident(), limit=-1), "limit must be an int"),
         (lambda kb: kb.add({"id": "KB-1"}), "expected an Article"),
     ],
 )

@@ -5,10 +5,11 @@ scores, per-service policies, the VIP floor, rule chains and the recorded priori
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
+from builders import LEE, T0
 from deskflow import (
     Impact,
     PerService,
@@ -24,8 +25,6 @@ from deskflow import (
     override_priority,
     reprioritize,
 )
-from deskflow.actors import Actor
-from deskflow.enums import Role
 from deskflow.events import PriorityChanged
 from deskflow.exceptions import ConfigError, InvalidInput
 from deskflow.policies.priority_rules import Rule
@@ -33,8 +32,6 @@ from deskflow.priority import FIVE_LEVELS
 from deskflow.ticket import Ticket
 from deskflow.workflows import INCIDENT
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-LEE = Actor("lee", Role.AGENT, tier=1)
 ITIL = PriorityMatrix.itil()
 WEIGHTS = {"high": 3, "medium": 2, "low": 1}
 

@@ -6,7 +6,7 @@ exports filter through.
 from __future__ import annotations
 
 import inspect
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from types import ModuleType
 
 import pytest
@@ -14,6 +14,7 @@ import pytest
 import deskflow.approval
 import deskflow.authorization
 import deskflow.views
+from builders import ANN, LEE, MAX, T0
 from deskflow import (
     INCIDENT,
     SERVICE_REQUEST,
@@ -38,11 +39,6 @@ from deskflow.views import (
     visible_comments,
     visible_events,
 )
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-ANN = Actor("ann", Role.REQUESTER)
-LEE = Actor("lee", Role.AGENT, tier=1, groups={"service-desk"})
-MAX = Actor("max", Role.APPROVER)
 
 
 def worked() -> Ticket:

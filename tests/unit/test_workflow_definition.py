@@ -4,11 +4,10 @@ Custom workflows are validated when built, compiled into one machine, and drawn 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 import transitions
 
+from builders import T0
 from deskflow import (
     INCIDENT,
     SERVICE_REQUEST,
@@ -19,8 +18,6 @@ from deskflow import (
     Trigger,
     Workflow,
 )
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def build(**overrides: object) -> Workflow:
