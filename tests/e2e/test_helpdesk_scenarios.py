@@ -5,10 +5,11 @@ End-to-end scenarios of the seeds' help desk through HelpDesk, in virtual time.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from builders import ANN, KIM, LEE, OFFICE, SAM, ZOE, H, M
+from builders import ANN, KIM, LEE, OFFICE, SAM, ZOE, H, M, Rig, helpdesk
 from deskflow import (
     ApprovalPolicy,
     ApprovalStage,
@@ -34,14 +35,16 @@ from deskflow.service import HelpDesk
 from deskflow.sla import SlaPolicy
 from deskflow.workflows import INCIDENT, SERVICE_REQUEST
 
+#: Five minutes before the office opens on a Monday (`T0` is the opening minute itself): the
+#: scenarios start outside business hours on purpose.
 MONDAY = datetime(2026, 3, 2, 8, 55, tzinfo=UTC)
 
 
-def make_desk(
-    **overrides: object,
-) -> tuple[HelpDesk, InMemoryTicketRepository, InMemoryNotifier, ManualClock]:
-    repo, notifier, clock = InMemoryTicketRepository(), InMemoryNotifier(), ManualClock(MONDAY)
-    settings: dict[str, object] = {
+def make_desk(**overrides: Any) -> Rig:
+    """
+    The seeds' desk (ITIL SLAs on office hours, an any-of-two approval) at `MONDAY`.
+    """
+    settings: dict[str, Any] = {
         "sla": {
             "incident": SlaPolicy.itil(OFFICE, workflow=INCIDENT),
             "service_request": SlaPolicy.itil(OFFICE, workflow=SERVICE_REQUEST),
@@ -49,8 +52,7 @@ def make_desk(
         "approval": ApprovalPolicy([ApprovalStage(["max", "mia"], required="any")]),
     }
     settings.update(overrides)
-    desk = HelpDesk(repo, notifier, clock, Desk(**settings), knowledge_base=InMemoryKnowledgeBase())  # type: ignore[arg-type]
-    return desk, repo, notifier, clock
+    return helpdesk(Desk(**settings), at=MONDAY, knowledge_base=InMemoryKnowledgeBase())
 
 
 def test_the_seeds_incident_from_opening_to_feedback() -> None:

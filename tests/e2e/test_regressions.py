@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from builders import ANN, LEE, SAM, T0, ZOE
+from builders import ANN, LEE, SAM, T0, ZOE, helpdesk
 from deskflow import (
     INCIDENT,
     SYSTEM,
@@ -26,18 +26,12 @@ from deskflow import (
     Threshold,
     Trigger,
 )
-from deskflow.adapters import InMemoryNotifier, InMemoryTicketRepository, ManualClock
 from deskflow.calendars import BusinessCalendar
 from deskflow.config import load_desk
 from deskflow.desk import Desk
-from deskflow.service import HelpDesk
+from deskflow.enums import TicketKind
 from deskflow.sla import ClockState, SlaPolicy
 from deskflow.views import visible
-
-
-def helpdesk(**desk: object) -> tuple[HelpDesk, InMemoryTicketRepository, ManualClock]:
-    repo, clock = InMemoryTicketRepository(), ManualClock(T0)
-    return HelpDesk(repo, InMemoryNotifier(), clock, Desk(**desk)), repo, clock  # type: ignore[arg-type]
 
 
 def test_an_internal_note_given_as_a_string_stays_internal() -> None:
@@ -53,7 +47,7 @@ def test_a_repeated_alert_is_authorized_before_anything_is_written() -> None:
     """
     Someone who may not add internal notes to the alert's ticket changes nothing.
     """
-    desk, repo, _ = helpdesk()
+    desk, repo, _, _ = helpdesk()
     first = desk.open_from_alert(LEE, alert_key="disk:db1", title="Disk full", requester="ann")
     before = repo.get(first.id)
     with pytest.raises(PermissionDenied):
@@ -65,7 +59,7 @@ def test_system_commands_return_instead_of_saving_then_raising() -> None:
     """
     The system may read what it acts on, so its commands succeed and return a view.
     """
-    desk, repo, _ = helpdesk()
+    desk, repo, _, _ = helpdesk()
     t = desk.open(ANN, title="VPN")
     desk.assign(LEE, t.id, group="service-desk", assignee="lee")
     assert "assigned" == desk.escalate(SYSTEM, t.id, tier=2, group="network", reason="SLA").state
@@ -76,7 +70,7 @@ def test_final_tickets_are_immutable_through_the_service() -> None:
     """
     No command changes a closed ticket: comments, classification and priority included.
     """
-    desk, repo, _ = helpdesk()
+    desk, repo, _, _ = helpdesk()
     t = desk.open(ANN, title="VPN")
     desk.resolve(LEE, t.id, resolution="done")
     desk.close(ANN, t.id)
@@ -95,7 +89,7 @@ def test_a_split_with_a_bad_title_opens_nothing() -> None:
     """
     Titles are checked before the first part is opened.
     """
-    desk, repo, _ = helpdesk()
+    desk, repo, _, _ = helpdesk()
     t = desk.open(ANN, title="Two problems")
     with pytest.raises(InvalidInput):
         desk.split(LEE, t.id, titles=["Mail", "   "])
@@ -108,7 +102,7 @@ def test_a_request_needing_approval_cannot_be_assigned_before_it() -> None:
     """
     Assigning a submitted request that needs approval is refused.
     """
-    desk, _, _ = helpdesk(approval=ApprovalPolicy([ApprovalStage(["max", "mia"], "any")]))
+    desk, _, _, _ = helpdesk(Desk(approval=ApprovalPolicy([ApprovalStage(["max", "mia"], "any")])))
     r = desk.open(ANN, title="Laptop", kind="service_request")
     with pytest.raises(InvalidTransition, match="needs approval"):
         desk.assign(LEE, r.id, group="service-desk", assignee="lee")
@@ -118,7 +112,7 @@ def test_refiling_the_category_keeps_a_manual_priority() -> None:
     """
     Classify without impact or urgency does not re-run the matrix over an override.
     """
-    desk, repo, _ = helpdesk()
+    desk, repo, _, _ = helpdesk()
     t = desk.open(ANN, title="VPN", impact="low", urgency="low")
     desk.override_priority(SAM, t.id, priority="P1", reason="CEO is waiting")
     desk.classify(LEE, t.id, category="network")
@@ -176,9 +170,8 @@ def test_a_breach_a_command_noticed_first_is_still_told() -> None:
     """
     A breach passed before an agent's reply is notified by the next tick, once.
     """
-    desk, _, clock = helpdesk(
-        escalation=load_desk({"escalation": [{"name": "sla_notices"}]}).escalation["incident"]
-    )
+    escalation = load_desk({"escalation": [{"name": "sla_notices"}]}).escalation
+    desk, _, _, clock = helpdesk(Desk(escalation=escalation[TicketKind.INCIDENT]))
     t = desk.open(ANN, title="Core switch down", impact="high", urgency="high")
     desk.assign(SAM, t.id, group="service-desk", assignee="lee")
     clock.set(T0 + timedelta(minutes=17))
