@@ -17,7 +17,7 @@ from deskflow import INCIDENT, SYSTEM, CommentAdded, Ticket, Trigger
 from deskflow.calendars import BusinessCalendar
 from deskflow.enums import Metric
 from deskflow.escalation import CompositePolicy, Fire, record_fired
-from deskflow.events import Acknowledged
+from deskflow.events import Acknowledged, ActionFired
 from deskflow.exceptions import InvalidTransition
 from deskflow.policies.ladders import Ladder, LadderLevel, LadderPolicy
 from deskflow.policies.notices import HierarchicalNotices, MappingDirectory, SlaNotices
@@ -164,5 +164,5 @@ def test_each_action_fires_once_and_never_early(
         wake = POLICY.next_check_at(ticket, report, now)
         assert wake is None or wake > now
     assert sorted(fired) == sorted(
-        e.dedup_key for e in ticket.history if type(e).__name__ == "ActionFired"
+        e.dedup_key for e in ticket.history if isinstance(e, ActionFired)
     )

@@ -64,7 +64,7 @@ def test_least_loaded_never_picks_a_full_agent_while_one_has_room(
     """
     If anyone has room, the chosen agent has room.
     """
-    decision = LeastLoaded(mode).select(TICKET, roster, T0)  # type: ignore[arg-type]
+    decision = LeastLoaded(mode).select(TICKET, roster, T0)
     chosen = next(c for c in roster if c.id == decision.agent)
     if any(c.has_room for c in roster):
         assert chosen.has_room

@@ -5,6 +5,7 @@ Bad input gives a DeskflowError that says what was wrong, never a bare builtin e
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
@@ -54,6 +55,7 @@ def test_open_rejects_bad_fields(kwargs: dict[str, object], message: str) -> Non
         INCIDENT.open("T-1", **args)  # type: ignore[arg-type]
 
 
+# Wrong types on purpose (hence the type: ignores): each case checks a run-time refusal.
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
@@ -63,12 +65,12 @@ def test_open_rejects_bad_fields(kwargs: dict[str, object], message: str) -> Non
             "naive",
         ),
         (
-            lambda t: INCIDENT.fire(t, "assign", actor="lee", at=T0),
+            lambda t: INCIDENT.fire(t, "assign", actor="lee", at=T0),  # type: ignore[arg-type]
             InvalidInput,
             "actor must be an Actor",
         ),
         (
-            lambda t: INCIDENT.fire({}, "assign", actor=LEE, at=T0),
+            lambda t: INCIDENT.fire({}, "assign", actor=LEE, at=T0),  # type: ignore[arg-type]
             InvalidInput,
             "ticket must be a Ticket",
         ),
@@ -77,9 +79,9 @@ def test_open_rejects_bad_fields(kwargs: dict[str, object], message: str) -> Non
             InvalidTransition,
             "unknown trigger 'warp'",
         ),
-        (lambda t: INCIDENT.fire(t, 7, actor=LEE, at=T0), InvalidTransition, "unknown trigger 7"),
+        (lambda t: INCIDENT.fire(t, 7, actor=LEE, at=T0), InvalidTransition, "unknown trigger 7"),  # type: ignore[arg-type]
         (
-            lambda t: INCIDENT.fire(t, "assign", actor=LEE, at=T0, group=["a"]),
+            lambda t: INCIDENT.fire(t, "assign", actor=LEE, at=T0, group=["a"]),  # type: ignore[arg-type]
             InvalidInput,
             "detail 'group' must be a string or an int",
         ),
@@ -93,13 +95,15 @@ def test_open_rejects_bad_fields(kwargs: dict[str, object], message: str) -> Non
         (lambda t: INCIDENT.allowed("limbo"), InvalidInput, "unknown state 'limbo'"),
     ],
 )
-def test_fire_rejects_bad_arguments(call: object, error: type[Exception], message: str) -> None:
+def test_fire_rejects_bad_arguments(
+    call: Callable[[Ticket], object], error: type[Exception], message: str
+) -> None:
     """
     Firing with a naive time, a non-actor, an unknown trigger or a bad detail fails clearly.
     """
     t = incident()
     with pytest.raises(error, match=message):
-        call(t)  # type: ignore[operator]
+        call(t)
     assert 1 == t.version
 
 
@@ -134,7 +138,7 @@ def test_actor_validation() -> None:
     Actors need an id, a known role and a tier >= 1.
     """
     with pytest.raises(InvalidInput, match="role must be one of"):
-        Actor("x", "boss")  # type: ignore[arg-type]
+        Actor("x", "boss")
     with pytest.raises(InvalidInput, match="actor id must not be empty"):
         Actor("", Role.AGENT)
     with pytest.raises(InvalidInput, match="tier must be >= 1"):

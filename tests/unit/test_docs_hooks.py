@@ -92,7 +92,7 @@ def test_a_field_added_to_a_model_appears_and_is_reported_undocumented() -> None
         stages: list[Stage]  # type: ignore[assignment]
 
     class Desk(config.DeskConfig):
-        approval: Approval | None = None  # type: ignore[assignment]
+        approval: Approval | None = None
         pager: int = 5
 
     text = hooks.config_reference(Desk)

@@ -5,6 +5,7 @@ levels, round-robin, acknowledgement, resolve and reopen, dated versions, and ba
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -310,12 +311,12 @@ def test_service_requests_acknowledge_in_fulfilment() -> None:
         (lambda: POLICY.publish(T0, "ladder"), r"^versions: expected a Ladder"),  # type: ignore[arg-type]
     ],
 )  # fmt: skip
-def test_bad_ladders_are_config_errors(build: object, message: str) -> None:
+def test_bad_ladders_are_config_errors(build: Callable[[], object], message: str) -> None:
     """
     Every bad ladder is a ConfigError saying what is wrong and where.
     """
     with pytest.raises(ConfigError, match=message):
-        build()  # type: ignore[operator]
+        build()
 
 
 def test_bad_arguments_are_invalid_input() -> None:

@@ -158,7 +158,7 @@ def test_least_loaded_rejects_unknown_mode() -> None:
     Only "absolute" and "percentage" are modes.
     """
     with pytest.raises(ConfigError, match="mode must be 'absolute' or 'percentage'"):
-        LeastLoaded("relative")  # type: ignore[arg-type]
+        LeastLoaded("relative")
 
 
 def test_rankers_with_no_candidates_route_nobody() -> None:
@@ -303,7 +303,7 @@ def test_bad_rule_tables(rules: list[object], message: str) -> None:
     Empty tables, shared orders and malformed rules are ConfigErrors.
     """
     with pytest.raises(ConfigError, match=message):
-        RuleTable(rules)  # type: ignore[arg-type]
+        RuleTable(rules)
 
 
 def test_next_ticket_priority_then_oldest() -> None:

@@ -4,6 +4,8 @@ Custom workflows are validated when built, compiled into one machine, and drawn 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import transitions
 
@@ -137,7 +139,7 @@ def test_no_machine_is_built_per_ticket(monkeypatch: pytest.MonkeyPatch) -> None
     built = []
     original = transitions.Machine.__init__
 
-    def counting(self: transitions.Machine, *args: object, **kwargs: object) -> None:
+    def counting(self: transitions.Machine, *args: Any, **kwargs: Any) -> None:
         built.append(self)
         original(self, *args, **kwargs)
 
