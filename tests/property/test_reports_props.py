@@ -9,6 +9,7 @@ import contextlib
 from datetime import UTC, datetime, timedelta
 
 import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -118,6 +119,7 @@ def _counts(part: DeskReport) -> list[int]:
 
 # Drawing tickets is what costs, so one test checks both what holds of every part of a
 # grouped report and how the parts relate to the whole.
+@pytest.mark.slow
 @given(desks, nows, periods, slas, st.sampled_from(GROUP_BY_FIELDS))
 def test_rates_are_shares_and_groups_add_up_to_the_whole(
     tickets: list[Ticket],
@@ -145,6 +147,7 @@ def test_rates_are_shares_and_groups_add_up_to_the_whole(
     assert (_counts(desk) if desk.groups else []) == summed
 
 
+@pytest.mark.slow
 @given(desks, nows, periods, slas, st.none() | st.sampled_from(GROUP_BY_FIELDS), st.data())
 def test_order_of_the_tickets_does_not_matter(
     tickets: list[Ticket],

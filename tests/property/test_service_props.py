@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -72,6 +73,7 @@ def _state(repo: InMemoryTicketRepository, ids: list[str]) -> tuple[object, ...]
     )
 
 
+@pytest.mark.slow
 @given(data=st.data(), seed=st.integers(0, 2**16))
 def test_random_commands_keep_the_invariants(data: st.DataObject, seed: int) -> None:
     """

@@ -4,9 +4,14 @@ The testing kit's WorkflowStateMachine run on both built-in workflows and a cust
 
 from __future__ import annotations
 
+import pytest
+
 from deskflow import INCIDENT, SERVICE_REQUEST, Transition, Workflow
 from deskflow.enums import Metric
 from deskflow.testing import WorkflowStateMachine
+
+# Each machine runs hundreds of random walks: seconds with the dev profile, minutes with ci.
+pytestmark = pytest.mark.slow
 
 #: A custom workflow with a triage step between new and assigned, as a host would write it.
 TRIAGED = Workflow(

@@ -200,6 +200,7 @@ def test_every_builtin_event_type_is_registered() -> None:
     assert Acknowledged is event_types()["Acknowledged"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workflow", [INCIDENT, SERVICE_REQUEST], ids=["incident", "request"])
 def test_histories_round_trip_and_replay(workflow: Workflow) -> None:
     """

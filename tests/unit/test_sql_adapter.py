@@ -149,6 +149,7 @@ def test_due_reads_the_next_check_index(make_engine: MakeEngine) -> None:
     assert "TEMP B-TREE" not in details
 
 
+@pytest.mark.slow
 def test_due_over_ten_thousand_tickets(make_engine: MakeEngine) -> None:
     """
     Over 10,000 tickets, due returns the earliest due ids, ties by id, at most limit.
