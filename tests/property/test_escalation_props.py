@@ -25,7 +25,8 @@ from deskflow.policies.priority_rules import override_priority
 from deskflow.policies.tiers import FunctionalTiers
 from deskflow.sla import SlaPolicy, SlaReport
 
-T0 = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)  # a Friday afternoon
+# Not builders.T0: a Friday afternoon, so that office-hours clocks run over a weekend.
+T0 = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)
 CALENDARS = {
     "24x7": BusinessCalendar.always("UTC"),
     "office": BusinessCalendar("Europe/London", {d: ["09:00-17:00"] for d in WEEKDAYS}),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from builders import T0
+from builders import ADA, ANN, LEE, MAX, T0
 from deskflow import INCIDENT, SERVICE_REQUEST, Actor, Role, Ticket, Trigger
 from deskflow.authorization import (
     DEFAULT_RULES,
@@ -24,12 +24,12 @@ from deskflow.events import ApprovalRequested
 from deskflow.exceptions import ConfigError, InvalidInput, PermissionDenied
 
 POLICY = DefaultAuthorization()
-ADA = Actor("ada", Role.ADMIN)
 ACTORS = {
-    Role.REQUESTER: Actor("ann", Role.REQUESTER),
-    Role.AGENT: Actor("lee", Role.AGENT, tier=1, groups={"service-desk"}),
+    Role.REQUESTER: ANN,
+    Role.AGENT: LEE,
+    # Not builders.SAM: this supervisor is of the network group only (see TABLE).
     Role.SUPERVISOR: Actor("sam", Role.SUPERVISOR, groups={"network"}),
-    Role.APPROVER: Actor("max", Role.APPROVER),
+    Role.APPROVER: MAX,
     Role.ADMIN: ADA,
     Role.SYSTEM: Actor("system", Role.SYSTEM),
 }

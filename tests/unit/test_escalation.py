@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from builders import LEE, OFFICE, T0, H, M
+from builders import ALWAYS, LEE, OFFICE, T0, H, M
 from deskflow import INCIDENT, ActionFired, Escalated, Ticket, Trigger, plugins
 from deskflow.calendars import BusinessCalendar
 from deskflow.enums import Metric
@@ -41,7 +41,7 @@ from deskflow.policies.priority_rules import override_priority
 from deskflow.policies.tiers import FunctionalTiers
 from deskflow.sla import MetricPolicy, SlaPolicy, Threshold
 
-SLA = SlaPolicy.itil(BusinessCalendar.always("UTC"))
+SLA = SlaPolicy.itil(ALWAYS)
 DIRECTORY = MappingDirectory(
     managers={"lee": "mia"}, supervisors={"service-desk": "sam", "network": "nia"}
 )

@@ -11,17 +11,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from builders import LEE, H, M, S
+from builders import ALWAYS, LEE, H, M, S
 from deskflow import INCIDENT, SERVICE_REQUEST, Ticket, Trigger
-from deskflow.calendars import BusinessCalendar
 from deskflow.escalation import Notify, record_fired
 from deskflow.events import Acknowledged
 from deskflow.exceptions import ConfigError, InvalidInput
 from deskflow.policies.ladders import Ladder, LadderLevel, LadderPolicy, LadderVersion, LevelMode
 from deskflow.sla import SlaPolicy
 
+# Not builders.T0 (09:00): these ladders start paging at 02:00, in the night.
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
-SLA = SlaPolicy.itil(BusinessCalendar.always("UTC"))
+SLA = SlaPolicy.itil(ALWAYS)
 
 #: kim and lee take turns on level 1 (5 minutes); level 2 is empty; mia and noa are paged
 #: together on level 3 (10 minutes); the whole ladder runs three times.

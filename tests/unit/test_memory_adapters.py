@@ -259,34 +259,34 @@ def test_notifier_fails_always_until_recovered() -> None:
     assert ["k-1"] == [n.dedup_key for n in notifier.sent]
 
 
-def test_notifier_fails_the_next_n_times() -> None:
+def _send(notifier: InMemoryNotifier, count: int) -> list[bool]:
     """
-    fail_next(2) fails exactly the next two sends.
+    Send notifications k-0 .. k-(count - 1); whether each send went through, in order.
     """
-    notifier = InMemoryNotifier()
-    notifier.fail_next(2)
     outcomes = []
-    for i in range(4):
-        try:
-            notifier.send(make_notification(f"k-{i}"))
-            outcomes.append(True)
-        except NotificationFailed:
-            outcomes.append(False)
-    assert [False, False, True, True] == outcomes
-    assert ["k-2", "k-3"] == [n.dedup_key for n in notifier.sent]
-
-
-def _random_outcomes(seed: int, probability: float) -> list[bool]:
-    notifier = InMemoryNotifier()
-    notifier.fail_randomly(probability, random.Random(seed))
-    outcomes = []
-    for i in range(200):
+    for i in range(count):
         try:
             notifier.send(make_notification(f"k-{i}"))
             outcomes.append(True)
         except NotificationFailed:
             outcomes.append(False)
     return outcomes
+
+
+def test_notifier_fails_the_next_n_times() -> None:
+    """
+    fail_next(2) fails exactly the next two sends.
+    """
+    notifier = InMemoryNotifier()
+    notifier.fail_next(2)
+    assert [False, False, True, True] == _send(notifier, 4)
+    assert ["k-2", "k-3"] == [n.dedup_key for n in notifier.sent]
+
+
+def _random_outcomes(seed: int, probability: float) -> list[bool]:
+    notifier = InMemoryNotifier()
+    notifier.fail_randomly(probability, random.Random(seed))
+    return _send(notifier, 200)
 
 
 def test_notifier_random_failures_replay_with_the_seed() -> None:

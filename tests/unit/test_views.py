@@ -15,11 +15,10 @@ import pytest
 import deskflow.approval
 import deskflow.authorization
 import deskflow.views
-from builders import ANN, LEE, MAX, T0
+from builders import ADA, ANN, LEE, MAX, SAM, T0, ZOE
 from deskflow import (
     INCIDENT,
     SERVICE_REQUEST,
-    Actor,
     CommentAdded,
     Escalated,
     NotificationQueued,
@@ -90,7 +89,7 @@ def test_staff_see_everything() -> None:
     Agents, supervisors and admins see every comment and every event.
     """
     t = worked()
-    for actor in (LEE, Actor("sam", Role.SUPERVISOR), Actor("ada", Role.ADMIN)):
+    for actor in (LEE, SAM, ADA):
         view = visible(actor, t)
         assert (t.comments, t.history, True) == (
             view.comments,
@@ -140,7 +139,7 @@ def test_someone_elses_ticket_is_refused() -> None:
     visible() raises PermissionDenied for an actor who may not view the ticket at all.
     """
     with pytest.raises(PermissionDenied, match="requesters may only view their own tickets"):
-        visible(Actor("zoe", Role.REQUESTER), worked())
+        visible(ZOE, worked())
     with pytest.raises(PermissionDenied, match="approvers may only view"):
         visible(MAX, worked())
 
@@ -150,7 +149,7 @@ def test_the_host_policy_decides_who_views() -> None:
     visible() asks the policy it is given.
     """
     policy = DefaultAuthorization().with_rules({Role.REQUESTER: {Permission.VIEW: ()}})
-    assert "T-1" == visible(Actor("zoe", Role.REQUESTER), worked(), policy=policy).id
+    assert "T-1" == visible(ZOE, worked(), policy=policy).id
 
 
 def test_notifications_filter_through_the_same_rule() -> None:

@@ -9,13 +9,11 @@ from typing import Any
 import pytest
 import transitions
 
-from builders import T0
+from builders import LEE, T0
 from deskflow import (
     INCIDENT,
     SERVICE_REQUEST,
-    Actor,
     ConfigError,
-    Role,
     Transition,
     Trigger,
     Workflow,
@@ -41,9 +39,8 @@ def test_a_triage_step_is_built_like_the_built_ins() -> None:
     A custom workflow with a triaged state fires like the built-in ones.
     """
     wf = build()
-    agent = Actor("lee", Role.AGENT)
     t = wf.open("C-1", title="x", requester="ann", at=T0)
-    t = wf.fire(t, "triage", actor=agent, at=T0)
+    t = wf.fire(t, "triage", actor=LEE, at=T0)
     assert "triaged" == t.state
     assert ("finish",) == wf.allowed("triaged")
 
@@ -144,12 +141,11 @@ def test_no_machine_is_built_per_ticket(monkeypatch: pytest.MonkeyPatch) -> None
         original(self, *args, **kwargs)
 
     monkeypatch.setattr(transitions.Machine, "__init__", counting)
-    agent = Actor("lee", Role.AGENT)
     for n in range(1000):
         t = INCIDENT.open(f"T-{n}", title="x", requester="ann", at=T0)
-        t = INCIDENT.fire(t, Trigger.ASSIGN, actor=agent, at=T0, assignee="lee")
-        t = INCIDENT.fire(t, Trigger.START, actor=agent, at=T0)
-        INCIDENT.fire(t, Trigger.RESOLVE, actor=agent, at=T0, resolution="done")
+        t = INCIDENT.fire(t, Trigger.ASSIGN, actor=LEE, at=T0, assignee="lee")
+        t = INCIDENT.fire(t, Trigger.START, actor=LEE, at=T0)
+        INCIDENT.fire(t, Trigger.RESOLVE, actor=LEE, at=T0, resolution="done")
     assert built == []
     build()
     assert 1 == len(built)
