@@ -31,7 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks docs tools
 
 typecheck: $(STAMP)
-	$(BIN)/mypy src
+	$(BIN)/mypy src tests tools
 
 $(MERMAID_JS):
 	@command -v $(NPM) >/dev/null 2>&1 || { echo "error: the docs need npm (Node.js) to fetch mermaid@$(MERMAID_VERSION) once into .cache/; install it (e.g. apt-get install npm) and run make again" >&2; exit 1; }
@@ -49,8 +49,10 @@ docs-serve: $(STAMP) $(MERMAID_JS)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
+# Extra pytest arguments, e.g. `make test PYTEST_ARGS='-m "not slow"'` to skip the slow tests.
+PYTEST_ARGS ?=
 test: lint typecheck imports docs
-	$(BIN)/pytest -n 2 -p no:cacheprovider
+	$(BIN)/pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

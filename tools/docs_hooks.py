@@ -329,7 +329,7 @@ def fence_doctests(docstring: str) -> str:
     return "\n".join(out)
 
 
-class DoctestFences(Extension):  # type: ignore[misc]
+class DoctestFences(Extension):
     """
     Griffe extension: fence the doctest examples of every docstring it loads.
     """

@@ -5,9 +5,11 @@ End-to-end scenarios of the seeds' help desk through HelpDesk, in virtual time.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
+from builders import ANN, KIM, LEE, OFFICE, SAM, ZOE, H, M, Rig, helpdesk
 from deskflow import (
     ConcurrencyError,
     InvalidInput,
@@ -26,30 +28,22 @@ from deskflow.adapters import (
     ManualClock,
 )
 from deskflow.approval import ApprovalPolicy, ApprovalStage
-from deskflow.calendars import BusinessCalendar
 from deskflow.desk import Desk
 from deskflow.enums import Role
 from deskflow.service import HelpDesk
 from deskflow.sla import SlaPolicy
 from deskflow.workflows import INCIDENT, SERVICE_REQUEST
 
+#: Five minutes before the office opens on a Monday (`T0` is the opening minute itself): the
+#: scenarios start outside business hours on purpose.
 MONDAY = datetime(2026, 3, 2, 8, 55, tzinfo=UTC)
-H = timedelta(hours=1)
-M = timedelta(minutes=1)
-ANN = Actor("ann", Role.REQUESTER)
-ZOE = Actor("zoe", Role.REQUESTER)
-L1 = Actor("lee", Role.AGENT, tier=1, groups={"service-desk"})
-L2 = Actor("kim", Role.AGENT, tier=2, groups={"network"})
-SUP = Actor("sam", Role.SUPERVISOR, groups={"service-desk", "network"})
-MAX = Actor("max", Role.APPROVER)
-OFFICE = BusinessCalendar("UTC", {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")})
 
 
-def make_desk(
-    **overrides: object,
-) -> tuple[HelpDesk, InMemoryTicketRepository, InMemoryNotifier, ManualClock]:
-    repo, notifier, clock = InMemoryTicketRepository(), InMemoryNotifier(), ManualClock(MONDAY)
-    settings: dict[str, object] = {
+def make_desk(**overrides: Any) -> Rig:
+    """
+    The seeds' desk (ITIL SLAs on office hours, an any-of-two approval) at `MONDAY`.
+    """
+    settings: dict[str, Any] = {
         "sla": {
             "incident": SlaPolicy.itil(OFFICE, workflow=INCIDENT),
             "service_request": SlaPolicy.itil(OFFICE, workflow=SERVICE_REQUEST),
@@ -57,8 +51,7 @@ def make_desk(
         "approval": ApprovalPolicy([ApprovalStage(["max", "mia"], required="any")]),
     }
     settings.update(overrides)
-    desk = HelpDesk(repo, notifier, clock, Desk(**settings), knowledge_base=InMemoryKnowledgeBase())  # type: ignore[arg-type]
-    return desk, repo, notifier, clock
+    return helpdesk(Desk(**settings), at=MONDAY, knowledge_base=InMemoryKnowledgeBase())
 
 
 def test_the_seeds_incident_from_opening_to_feedback() -> None:
@@ -68,18 +61,18 @@ def test_the_seeds_incident_from_opening_to_feedback() -> None:
     desk, repo, notifier, clock = make_desk()
     t = desk.open(ANN, title="Cannot reach the VPN", description="Times out since 8am")
     clock.advance(5 * M)
-    desk.classify(L1, t.id, category="network", service="vpn", impact="medium", urgency="high")
-    desk.assign(L1, t.id, group="service-desk", assignee="lee")
-    desk.start(L1, t.id)
-    desk.request_info(L1, t.id, question="Which client version?")
+    desk.classify(LEE, t.id, category="network", service="vpn", impact="medium", urgency="high")
+    desk.assign(LEE, t.id, group="service-desk", assignee="lee")
+    desk.start(LEE, t.id)
+    desk.request_info(LEE, t.id, question="Which client version?")
     clock.advance(H)
     desk.reply(ANN, t.id, body="5.2, from the hotel")
-    desk.comment(L1, t.id, body="Concentrator certificate looks expired", internal=True)
-    desk.escalate(L1, t.id, tier=2, group="network", reason="needs the network team")
+    desk.comment(LEE, t.id, body="Concentrator certificate looks expired", internal=True)
+    desk.escalate(LEE, t.id, tier=2, group="network", reason="needs the network team")
     clock.advance(30 * M)
-    desk.start(L2, t.id)
+    desk.start(KIM, t.id)
     clock.advance(H)
-    desk.resolve(L2, t.id, resolution="Renewed the concentrator certificate")
+    desk.resolve(KIM, t.id, resolution="Renewed the concentrator certificate")
     closed = desk.close(ANN, t.id, rating=5, comment="Quick")
     stored = repo.get(t.id)
     assert ("closed", 5, Priority.P2, 2) == (
@@ -110,7 +103,7 @@ def test_a_request_needing_approval_refuses_self_approval() -> None:
     desk, repo, _, _ = make_desk()
     self_approving = Actor("max", Role.APPROVER)
     r = desk.open(self_approving, title="Admin rights on my laptop", kind="service_request")
-    desk.request_approval(L1, r.id)
+    desk.request_approval(LEE, r.id)
     with pytest.raises(PermissionDenied):
         desk.approve(self_approving, r.id)
     assert "awaiting_approval" == repo.get(r.id).state
@@ -160,7 +153,7 @@ def test_failed_commands_store_and_send_nothing() -> None:
     desk.deliver_pending()
     before, sent = repo.get(t.id), len(notifier.sent)
     with pytest.raises(NotFound):
-        desk.start(L1, "INC-404")
+        desk.start(LEE, "INC-404")
     with pytest.raises(PermissionDenied):
         desk.view(ZOE, t.id)
     with pytest.raises(PermissionDenied):
@@ -168,9 +161,9 @@ def test_failed_commands_store_and_send_nothing() -> None:
     with pytest.raises(PermissionDenied, match="requesters may only close"):
         desk.close(ANN, t.id)
     with pytest.raises(InvalidTransition):
-        desk.close(L1, t.id)
+        desk.close(LEE, t.id)
     with pytest.raises(InvalidInput):
-        desk.comment(L1, t.id, body="   ")
+        desk.comment(LEE, t.id, body="   ")
     with pytest.raises(InvalidInput):
         desk.start("lee", t.id)  # type: ignore[arg-type]
     assert before == repo.get(t.id)
@@ -203,13 +196,13 @@ def test_a_lost_race_is_a_concurrency_error_and_writes_nothing() -> None:
     """
     A stale save raises ConcurrencyError; the rival's change stands and nothing is queued.
     """
-    repo = RacingRepository(L2)
+    repo = RacingRepository(KIM)
     desk = HelpDesk(repo, InMemoryNotifier(), ManualClock(MONDAY))
     t = desk.open(ANN, title="VPN")
     desk.deliver_pending()
     repo.armed = True
     with pytest.raises(ConcurrencyError):
-        desk.assign(L1, t.id, group="service-desk", assignee="lee")
+        desk.assign(LEE, t.id, group="service-desk", assignee="lee")
     assert ("network", None) == (repo.get(t.id).group, repo.get(t.id).assignee)
     assert [] == repo.pending_notifications(10)
 
@@ -225,7 +218,7 @@ def test_tick_records_thresholds_once_and_auto_closes() -> None:
     assert t.id in first.checked
     assert f"{t.id}|sla|first_response|c1|50%" in first.thresholds
     assert [] == desk.tick().thresholds
-    desk.resolve(L1, t.id, resolution="Cleared the cache")
+    desk.resolve(LEE, t.id, resolution="Cleared the cache")
     clock.set(datetime(2026, 3, 5, 11, 59, tzinfo=UTC))
     assert [] == desk.tick().closed
     clock.set(datetime(2026, 3, 5, 12, 0, tzinfo=UTC))
@@ -243,7 +236,7 @@ def test_tick_touches_only_due_tickets() -> None:
         desk.open(ANN, title=f"Ticket {n}", impact="low", urgency="low")
     clock.advance(M)
     assert [] == desk.tick().checked
-    first_check = desk.sla(SUP, "INC-1")[Metric.FIRST_RESPONSE].next_check_at
+    first_check = desk.sla(SAM, "INC-1")[Metric.FIRST_RESPONSE].next_check_at
     assert first_check is not None
     clock.set(first_check)
     assert 20 == len(desk.tick().checked)
@@ -256,18 +249,18 @@ def test_merge_split_and_link() -> None:
     desk, repo, _, _ = make_desk()
     a = desk.open(ANN, title="Mail down")
     b = desk.open(ANN, title="Mail down again")
-    desk.merge(L1, b.id, into=a.id)
+    desk.merge(LEE, b.id, into=a.id)
     assert "cancelled" == repo.get(b.id).state
     assert ("merged_from", b.id) in [
         (link.kind.value, link.other_id) for link in repo.get(a.id).links
     ]
-    parts = desk.split(L1, a.id, titles=["Outlook crashes", "Phone mail fails"])
+    parts = desk.split(LEE, a.id, titles=["Outlook crashes", "Phone mail fails"])
     assert 2 == len(parts)
     assert {p.id for p in parts} <= {link.other_id for link in repo.get(a.id).links}
-    desk.link(L1, parts[0].id, other_id=parts[1].id)
+    desk.link(LEE, parts[0].id, other_id=parts[1].id)
     assert "related" == repo.get(parts[1].id).links[-1].kind
     with pytest.raises(InvalidInput):
-        desk.link(L1, a.id, other_id=a.id)
+        desk.link(LEE, a.id, other_id=a.id)
 
 
 def test_requester_sees_only_their_own_tickets_and_no_internal_entries() -> None:
@@ -277,9 +270,9 @@ def test_requester_sees_only_their_own_tickets_and_no_internal_entries() -> None
     desk, _, _, _ = make_desk()
     mine = desk.open(ANN, title="VPN")
     theirs = desk.open(ZOE, title="Badge")
-    desk.comment(L1, mine.id, body="Root cause: our fault", internal=True)
+    desk.comment(LEE, mine.id, body="Root cause: our fault", internal=True)
     with pytest.raises(PermissionDenied):
         desk.view(ANN, theirs.id)
     view = desk.view(ANN, mine.id)
     assert all(not event.internal for event in view.history)
-    assert len(desk.view(SUP, mine.id).history) > len(view.history)
+    assert len(desk.view(SAM, mine.id).history) > len(view.history)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -178,6 +179,7 @@ def specs(draw: st.DrawFn) -> Spec:
     return Spec(zone, tuple(weekly), holidays, overrides, origin)
 
 
+@pytest.mark.slow
 @given(specs())
 def test_is_open_matches_the_oracle_on_every_minute(spec: Spec) -> None:
     """is_open agrees with the oracle on every minute of a window around a DST change."""
@@ -186,6 +188,7 @@ def test_is_open_matches_the_oracle_on_every_minute(spec: Spec) -> None:
     assert oracle.open == actual
 
 
+@pytest.mark.slow
 @given(specs(), st.data())
 def test_elapsed_matches_the_oracle(spec: Spec, data: st.DataObject) -> None:
     """elapsed(a, b) equals the oracle's count of open minutes in [a, b)."""
@@ -197,6 +200,7 @@ def test_elapsed_matches_the_oracle(spec: Spec, data: st.DataObject) -> None:
         assert (oracle.count[b] - oracle.count[a]) * MINUTE == actual
 
 
+@pytest.mark.slow
 @given(specs(), st.data())
 def test_add_matches_the_oracle(spec: Spec, data: st.DataObject) -> None:
     """add(t, d) is the first minute at which the oracle has counted d open minutes since t."""
@@ -210,6 +214,7 @@ def test_add_matches_the_oracle(spec: Spec, data: st.DataObject) -> None:
         assert ZoneInfo(spec.zone) is actual.tzinfo
 
 
+@pytest.mark.slow
 @given(specs(), st.data())
 def test_next_open_and_next_close_match_the_oracle(spec: Spec, data: st.DataObject) -> None:
     """next_open is the first open minute from t; next_close the first closed one after it."""

@@ -7,17 +7,18 @@ a clock without a target, and next_check_at is never later than the next action.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from deskflow import INCIDENT, SYSTEM, Actor, Role, Ticket, Trigger
+from builders import ANN, LEE, WEEKDAYS, M
+from deskflow import INCIDENT, SYSTEM, Ticket, Trigger
 from deskflow.calendars import BusinessCalendar
 from deskflow.dedup import record_fired
 from deskflow.enums import Metric
 from deskflow.escalation import CompositePolicy, Fire
-from deskflow.events import Acknowledged, CommentAdded
+from deskflow.events import Acknowledged, ActionFired, CommentAdded
 from deskflow.exceptions import InvalidTransition
 from deskflow.policies.ladders import Ladder, LadderLevel, LadderPolicy
 from deskflow.policies.notices import HierarchicalNotices, MappingDirectory, SlaNotices
@@ -25,11 +26,8 @@ from deskflow.policies.priority_rules import override_priority
 from deskflow.policies.tiers import FunctionalTiers
 from deskflow.sla import SlaPolicy, SlaReport
 
-T0 = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)  # a Friday afternoon
-M = timedelta(minutes=1)
-LEE = Actor("lee", Role.AGENT, tier=1)
-ANN = Actor("ann", Role.REQUESTER)
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+# Not builders.T0: a Friday afternoon, so that office-hours clocks run over a weekend.
+T0 = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)
 CALENDARS = {
     "24x7": BusinessCalendar.always("UTC"),
     "office": BusinessCalendar("Europe/London", {d: ["09:00-17:00"] for d in WEEKDAYS}),
@@ -168,5 +166,5 @@ def test_each_action_fires_once_and_never_early(
         wake = POLICY.next_check_at(ticket, report, now)
         assert wake is None or wake > now
     assert sorted(fired) == sorted(
-        e.dedup_key for e in ticket.history if type(e).__name__ == "ActionFired"
+        e.dedup_key for e in ticket.history if isinstance(e, ActionFired)
     )

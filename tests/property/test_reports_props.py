@@ -9,10 +9,12 @@ import contextlib
 from datetime import UTC, datetime, timedelta
 
 import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deskflow import INCIDENT, Actor, InvalidTransition, Priority, Role, Ticket
+from builders import DAY, LEE, WEEKDAYS
+from deskflow import INCIDENT, InvalidTransition, Priority, Ticket
 from deskflow.calendars import BusinessCalendar
 from deskflow.enums import Visibility
 from deskflow.events import CommentAdded, Event, FeedbackGiven
@@ -22,9 +24,6 @@ from deskflow.testing.strategies import REQUESTER, instants, tickets
 
 END = datetime(2031, 1, 1)  # naive, as the bounds of instants(); after every history drawn
 LAST = END.replace(tzinfo=UTC)
-DAY = timedelta(days=1)
-AGENT = Actor("lee", Role.AGENT, tier=1)
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 POLICIES = (
     SlaPolicy.itil(BusinessCalendar.always("UTC")),
     SlaPolicy.itil(BusinessCalendar("Europe/London", {d: ["08:00-18:00"] for d in WEEKDAYS})),
@@ -55,7 +54,7 @@ def _finish(draw: st.DrawFn, ticket: Ticket) -> Ticket:
             "resolve": {"resolution": "done"},
         }
         with contextlib.suppress(InvalidTransition):
-            ticket = INCIDENT.fire(ticket, trigger, actor=AGENT, at=at, **details.get(trigger, {}))
+            ticket = INCIDENT.fire(ticket, trigger, actor=LEE, at=at, **details.get(trigger, {}))
     return ticket
 
 
@@ -113,6 +112,7 @@ def _counts(part: DeskReport) -> list[int]:
 
 # Drawing tickets is what costs, so one test checks both what holds of every part of a
 # grouped report and how the parts relate to the whole.
+@pytest.mark.slow
 @given(desks, nows, periods, slas, st.sampled_from(GROUP_BY_FIELDS))
 def test_rates_are_shares_and_groups_add_up_to_the_whole(
     tickets: list[Ticket],
@@ -140,6 +140,7 @@ def test_rates_are_shares_and_groups_add_up_to_the_whole(
     assert (_counts(desk) if desk.groups else []) == summed
 
 
+@pytest.mark.slow
 @given(desks, nows, periods, slas, st.none() | st.sampled_from(GROUP_BY_FIELDS), st.data())
 def test_order_of_the_tickets_does_not_matter(
     tickets: list[Ticket],

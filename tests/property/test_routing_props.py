@@ -6,11 +6,12 @@ queue serves the most urgent, then the oldest ticket.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import T0
 from deskflow.enums import Priority
 from deskflow.policies.queues import next_ticket
 from deskflow.policies.routers import LeastLoaded, LongestIdle
@@ -18,7 +19,6 @@ from deskflow.routing import Candidate
 from deskflow.ticket import Ticket
 from deskflow.workflows import INCIDENT
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TICKET = INCIDENT.open("T-1", title="VPN down", requester="ann", at=T0)
 
 
@@ -66,7 +66,7 @@ def test_least_loaded_never_picks_a_full_agent_while_one_has_room(
     """
     If anyone has room, the chosen agent has room.
     """
-    decision = LeastLoaded(mode).select(TICKET, roster, T0)  # type: ignore[arg-type]
+    decision = LeastLoaded(mode).select(TICKET, roster, T0)
     chosen = next(c for c in roster if c.id == decision.agent)
     if any(c.has_room for c in roster):
         assert chosen.has_room

@@ -8,28 +8,22 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import ADA, ANN, KIM, LEE, MAX, SAM, ZOE, helpdesk
 from deskflow import DeskflowError, Ticket
 from deskflow.actors import Actor
-from deskflow.adapters import InMemoryNotifier, InMemoryTicketRepository, ManualClock
+from deskflow.adapters import InMemoryTicketRepository
 from deskflow.enums import Role
 from deskflow.events import NotificationQueued
 from deskflow.service import HelpDesk
 from deskflow.views import visible
 
-ACTORS = [
-    Actor("ann", Role.REQUESTER),
-    Actor("zoe", Role.REQUESTER),
-    Actor("lee", Role.AGENT, tier=1, groups={"service-desk"}),
-    Actor("kim", Role.AGENT, tier=2, groups={"network"}),
-    Actor("sam", Role.SUPERVISOR, groups={"service-desk", "network"}),
-    Actor("max", Role.APPROVER),
-    Actor("root", Role.ADMIN),
-]
+ACTORS = [ANN, ZOE, LEE, KIM, SAM, MAX, ADA]
 REQUESTERS = [a for a in ACTORS if a.role is Role.REQUESTER]
 
 
@@ -80,16 +74,15 @@ def _state(repo: InMemoryTicketRepository, ids: list[str]) -> tuple[object, ...]
     )
 
 
+@pytest.mark.slow
 @given(data=st.data(), seed=st.integers(0, 2**16))
 def test_random_commands_keep_the_invariants(data: st.DataObject, seed: int) -> None:
     """
     Failed commands change nothing; histories replay; requesters never see internal entries;
     every queued notification is finally delivered exactly once.
     """
-    repo, notifier = InMemoryTicketRepository(), InMemoryNotifier()
-    clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    desk, repo, notifier, clock = helpdesk()
     notifier.fail_randomly(0.3, random.Random(seed))
-    desk = HelpDesk(repo, notifier, clock)
     ids = [
         desk.open(r, title=f"Problem of {r.id}", impact="medium", urgency="low").id
         for r in REQUESTERS

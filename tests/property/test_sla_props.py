@@ -12,6 +12,7 @@ import attrs
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from builders import ANN, WEEKDAYS, M
 from deskflow import INCIDENT, Actor, InvalidTransition, Metric, Priority, Role, Ticket, Trigger
 from deskflow.calendars import BusinessCalendar
 from deskflow.enums import Visibility
@@ -19,10 +20,7 @@ from deskflow.events import CommentAdded, PriorityChanged, StateChanged, TicketO
 from deskflow.sla import ClockState, PriorityChangeMode, SlaPolicy
 from deskflow.testing.strategies import details_for
 
-M = timedelta(minutes=1)
 AGENT = Actor("lee", Role.AGENT, tier=3)
-REQUESTER = Actor("ann", Role.REQUESTER)
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 CALENDARS = {
     "24x7": BusinessCalendar.always("UTC"),
     "office": BusinessCalendar("UTC", {d: ["09:00-12:00", "13:00-17:00"] for d in WEEKDAYS}),
@@ -41,7 +39,7 @@ def worked(draw: st.DrawFn, max_steps: int = 14) -> tuple[Ticket, datetime]:
     start = draw(st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 1)))
     now = start.replace(second=0, microsecond=0, tzinfo=UTC)
     t = INCIDENT.open(
-        "T-1", title="x", requester=REQUESTER, at=now, priority=draw(st.sampled_from(Priority))
+        "T-1", title="x", requester=ANN, at=now, priority=draw(st.sampled_from(Priority))
     )
     for _ in range(draw(st.integers(0, max_steps))):
         now += M * draw(st.integers(0, 900))
@@ -52,7 +50,7 @@ def worked(draw: st.DrawFn, max_steps: int = 14) -> tuple[Ticket, datetime]:
             with contextlib.suppress(InvalidTransition):
                 t = INCIDENT.fire(t, trigger, actor=AGENT, at=now, **details)
         elif kind == "comment":
-            by = draw(st.sampled_from([AGENT, REQUESTER]))
+            by = draw(st.sampled_from([AGENT, ANN]))
             visibility = draw(st.sampled_from(Visibility))
             t = t.record(
                 CommentAdded(
@@ -201,11 +199,11 @@ def test_pausing_outside_business_hours_changes_nothing(
     start = monday + M * opened_at
     saturday = datetime(2026, 3, 7, tzinfo=UTC)
     first, second = sorted(pause)
-    t = INCIDENT.open("T-1", title="x", requester=REQUESTER, at=start, priority=Priority.P4)
+    t = INCIDENT.open("T-1", title="x", requester=ANN, at=start, priority=Priority.P4)
     t = INCIDENT.fire(t, Trigger.ASSIGN, actor=AGENT, at=start, assignee="lee")
     t = INCIDENT.fire(t, Trigger.START, actor=AGENT, at=start)
     paused = INCIDENT.fire(t, Trigger.REQUEST_INFO, actor=AGENT, at=saturday + M * first)
-    paused = INCIDENT.fire(paused, Trigger.REPLY, actor=REQUESTER, at=saturday + M * second)
+    paused = INCIDENT.fire(paused, Trigger.REPLY, actor=ANN, at=saturday + M * second)
     now = datetime(2026, 3, 11, 12, 0, tzinfo=UTC)
     policy = SlaPolicy.itil(cal)
     a, b = policy.evaluate(t, now)[RESOLUTION], policy.evaluate(paused, now)[RESOLUTION]
@@ -227,7 +225,7 @@ def test_simultaneous_events_give_the_same_clocks_in_any_order(
     """
     t0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
     at = t0 + M * data.draw(st.integers(1, 600))
-    t = INCIDENT.open("T-1", title="x", requester=REQUESTER, at=t0, priority=Priority.P3)
+    t = INCIDENT.open("T-1", title="x", requester=ANN, at=t0, priority=Priority.P3)
     t = INCIDENT.fire(t, Trigger.ASSIGN, actor=AGENT, at=t0, assignee="lee")
     t = INCIDENT.fire(t, Trigger.START, actor=AGENT, at=t0)
     trigger = data.draw(st.sampled_from([Trigger.REQUEST_INFO, Trigger.RESOLVE, Trigger.HOLD]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -67,6 +68,7 @@ def noted_tickets(draw: st.DrawFn) -> Ticket:
     return ticket
 
 
+@pytest.mark.slow
 @given(noted_tickets())
 def test_requesters_never_see_internal_entries(ticket: Ticket) -> None:
     """
@@ -79,6 +81,7 @@ def test_requesters_never_see_internal_entries(ticket: Ticket) -> None:
     assert tuple(e for e in ticket.history if not e.internal) == view.history
 
 
+@pytest.mark.slow
 @given(noted_tickets(), actors(roles=[Role.AGENT, Role.SUPERVISOR, Role.ADMIN], requester=None))
 def test_staff_see_everything(ticket: Ticket, staff: Actor) -> None:
     """
@@ -92,6 +95,7 @@ def test_staff_see_everything(ticket: Ticket, staff: Actor) -> None:
     )
 
 
+@pytest.mark.slow
 @given(noted_tickets(), st.sampled_from(["ann", "bob", "zoe"]))
 def test_other_requesters_see_nothing(ticket: Ticket, other: str) -> None:
     """

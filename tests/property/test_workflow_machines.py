@@ -4,10 +4,15 @@ The testing kit's WorkflowStateMachine run on both built-in workflows and a cust
 
 from __future__ import annotations
 
+import pytest
+
 from deskflow import INCIDENT, SERVICE_REQUEST, Workflow
 from deskflow.enums import Metric
 from deskflow.states import Transition
 from deskflow.testing import WorkflowStateMachine
+
+# Each machine runs hundreds of random walks: seconds with the dev profile, minutes with ci.
+pytestmark = pytest.mark.slow
 
 #: A custom workflow with a triage step between new and assigned, as a host would write it.
 TRIAGED = Workflow(

@@ -5,10 +5,9 @@ how a host overrides it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
+from builders import ADA, ANN, LEE, MAX, T0
 from deskflow import INCIDENT, SERVICE_REQUEST, Actor, Role, Ticket, Trigger
 from deskflow.authorization import (
     DEFAULT_RULES,
@@ -24,14 +23,13 @@ from deskflow.authorization import (
 from deskflow.events import ApprovalRequested
 from deskflow.exceptions import ConfigError, InvalidInput, PermissionDenied
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 POLICY = DefaultAuthorization()
-ADA = Actor("ada", Role.ADMIN)
 ACTORS = {
-    Role.REQUESTER: Actor("ann", Role.REQUESTER),
-    Role.AGENT: Actor("lee", Role.AGENT, tier=1, groups={"service-desk"}),
+    Role.REQUESTER: ANN,
+    Role.AGENT: LEE,
+    # Not builders.SAM: this supervisor is of the network group only (see TABLE).
     Role.SUPERVISOR: Actor("sam", Role.SUPERVISOR, groups={"network"}),
-    Role.APPROVER: Actor("max", Role.APPROVER),
+    Role.APPROVER: MAX,
     Role.ADMIN: ADA,
     Role.SYSTEM: Actor("system", Role.SYSTEM),
 }

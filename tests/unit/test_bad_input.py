@@ -5,12 +5,14 @@ Bad input gives a DeskflowError that says what was wrong, never a bare builtin e
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import LEE, T0, incident
 from deskflow import (
     INCIDENT,
     Actor,
@@ -26,13 +28,6 @@ from deskflow import (
     Trigger,
 )
 from deskflow.events import CommentAdded
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-AGENT = Actor("lee", Role.AGENT)
-
-
-def ticket() -> Ticket:
-    return INCIDENT.open("T-1", title="VPN down", requester="ann", at=T0)
 
 
 @pytest.mark.parametrize(
@@ -59,38 +54,39 @@ def test_open_rejects_bad_fields(kwargs: dict[str, object], message: str) -> Non
         INCIDENT.open("T-1", **args)  # type: ignore[arg-type]
 
 
+# Wrong types on purpose (hence the type: ignores): each case checks a run-time refusal.
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
         (
-            lambda t: INCIDENT.fire(t, "assign", actor=AGENT, at=datetime(2026, 3, 2)),
+            lambda t: INCIDENT.fire(t, "assign", actor=LEE, at=datetime(2026, 3, 2)),
             InvalidInput,
             "naive",
         ),
         (
-            lambda t: INCIDENT.fire(t, "assign", actor="lee", at=T0),
+            lambda t: INCIDENT.fire(t, "assign", actor="lee", at=T0),  # type: ignore[arg-type]
             InvalidInput,
             "actor must be an Actor",
         ),
         (
-            lambda t: INCIDENT.fire({}, "assign", actor=AGENT, at=T0),
+            lambda t: INCIDENT.fire({}, "assign", actor=LEE, at=T0),  # type: ignore[arg-type]
             InvalidInput,
             "ticket must be a Ticket",
         ),
         (
-            lambda t: INCIDENT.fire(t, "warp", actor=AGENT, at=T0),
+            lambda t: INCIDENT.fire(t, "warp", actor=LEE, at=T0),
             InvalidTransition,
             "unknown trigger 'warp'",
         ),
-        (lambda t: INCIDENT.fire(t, 7, actor=AGENT, at=T0), InvalidTransition, "unknown trigger 7"),
+        (lambda t: INCIDENT.fire(t, 7, actor=LEE, at=T0), InvalidTransition, "unknown trigger 7"),  # type: ignore[arg-type]
         (
-            lambda t: INCIDENT.fire(t, "assign", actor=AGENT, at=T0, group=["a"]),
+            lambda t: INCIDENT.fire(t, "assign", actor=LEE, at=T0, group=["a"]),  # type: ignore[arg-type]
             InvalidInput,
             "group must be a string",
         ),
         (
             lambda t: INCIDENT.fire(
-                t, "assign", actor=AGENT, at=T0 - timedelta(seconds=1), group="g"
+                t, "assign", actor=LEE, at=T0 - timedelta(seconds=1), group="g"
             ),
             InvalidInput,
             "earlier than the ticket's last change",
@@ -98,13 +94,15 @@ def test_open_rejects_bad_fields(kwargs: dict[str, object], message: str) -> Non
         (lambda t: INCIDENT.allowed("limbo"), InvalidInput, "unknown state 'limbo'"),
     ],
 )
-def test_fire_rejects_bad_arguments(call: object, error: type[Exception], message: str) -> None:
+def test_fire_rejects_bad_arguments(
+    call: Callable[[Ticket], object], error: type[Exception], message: str
+) -> None:
     """
     Firing with a naive time, a non-actor, an unknown trigger or a bad detail fails clearly.
     """
-    t = ticket()
+    t = incident()
     with pytest.raises(error, match=message):
-        call(t)  # type: ignore[operator]
+        call(t)
     assert 1 == t.version
 
 
@@ -123,7 +121,7 @@ def test_record_checks_what_a_host_records() -> None:
     """
     Recording a non-event, a naive time or an out-of-order event is refused.
     """
-    t = ticket()
+    t = incident()
     with pytest.raises(InvalidInput, match="expected a deskflow Event"):
         t.record("hello")  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match="naive"):
@@ -139,7 +137,7 @@ def test_actor_validation() -> None:
     Actors need an id, a known role and a tier >= 1.
     """
     with pytest.raises(InvalidInput, match="role must be one of"):
-        Actor("x", "boss")  # type: ignore[arg-type]
+        Actor("x", "boss")
     with pytest.raises(InvalidInput, match="actor id must not be empty"):
         Actor("", Role.AGENT)
     with pytest.raises(InvalidInput, match="tier must be >= 1"):
@@ -192,7 +190,7 @@ def test_garbage_never_escapes_as_a_builtin_error(
     """
     Whatever is thrown at fire(), it either works or raises a DeskflowError; the ticket stays.
     """
-    t = INCIDENT.fire(ticket(), Trigger.ASSIGN, actor=AGENT, at=T0, assignee="lee")
+    t = INCIDENT.fire(incident(), Trigger.ASSIGN, actor=LEE, at=T0, assignee="lee")
     with contextlib.suppress(DeskflowError):
-        INCIDENT.fire(t, trigger, actor=AGENT, at=T0, **details)  # type: ignore[arg-type]
+        INCIDENT.fire(t, trigger, actor=LEE, at=T0, **details)  # type: ignore[arg-type]
     assert 2 == t.version

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from builders import H
 from deskflow.calendars import BusinessCalendar
 from deskflow.exceptions import ConfigError, DeskflowError, InvalidInput
 
-H = timedelta(hours=1)
 OFFICE = {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builders import T0
 from deskflow import INCIDENT, SERVICE_REQUEST, Ticket
 from deskflow import events as builtin_events
 from deskflow.codec import (
@@ -49,7 +50,6 @@ from deskflow.states import Workflow
 from deskflow.testing.contracts import make_notification
 from deskflow.testing.strategies import gaps, tickets
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LONDON = ZoneInfo("Europe/London")
 
 # -- a host's own events ------------------------------------------------------------------------
@@ -200,6 +200,7 @@ def test_every_builtin_event_type_is_registered() -> None:
     assert Acknowledged is event_types()["Acknowledged"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workflow", [INCIDENT, SERVICE_REQUEST], ids=["incident", "request"])
 def test_histories_round_trip_and_replay(workflow: Workflow) -> None:
     """

@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from deskflow import INCIDENT, Actor, InvalidInput, Metric, Role, Trigger
+from builders import LEE
+from deskflow import INCIDENT, InvalidInput, Metric, Trigger
 from deskflow.calendars import BusinessCalendar
 from deskflow.events import CommentAdded
 from deskflow.sla import SlaPolicy
 
 LONDON = ZoneInfo("Europe/London")
-LEE = Actor("lee", Role.AGENT)
 # 25 Oct 2026: London's clocks go back from 02:00 BST to 01:00 GMT.
 FIRST_0145 = datetime(2026, 10, 25, 1, 45, tzinfo=LONDON)  # 00:45 UTC
 SECOND_0115 = datetime(2026, 10, 25, 1, 15, tzinfo=LONDON, fold=1)  # 01:15 UTC

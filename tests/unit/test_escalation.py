@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from deskflow import INCIDENT, Actor, Role, Ticket, Trigger, plugins
+from builders import ALWAYS, LEE, OFFICE, T0, H, M
+from deskflow import INCIDENT, Ticket, Trigger, plugins
 from deskflow.calendars import BusinessCalendar
 from deskflow.dedup import action_key, current_cycle, fired_keys, record_fired
 from deskflow.enums import Metric
@@ -38,13 +39,7 @@ from deskflow.policies.priority_rules import override_priority
 from deskflow.policies.tiers import FunctionalTiers
 from deskflow.sla import MetricPolicy, SlaPolicy, Threshold
 
-H = timedelta(hours=1)
-M = timedelta(minutes=1)
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
-LEE = Actor("lee", Role.AGENT, tier=1)
-SLA = SlaPolicy.itil(BusinessCalendar.always("UTC"))
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
-OFFICE = BusinessCalendar("UTC", {day: ["09:00-17:00"] for day in WEEKDAYS})
+SLA = SlaPolicy.itil(ALWAYS)
 DIRECTORY = MappingDirectory(
     managers={"lee": "mia"}, supervisors={"service-desk": "sam", "network": "nia"}
 )

@@ -5,13 +5,14 @@ levels, round-robin, acknowledgement, resolve and reopen, dated versions, and ba
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from deskflow import INCIDENT, SERVICE_REQUEST, Actor, Role, Ticket, Trigger
-from deskflow.calendars import BusinessCalendar
+from builders import ALWAYS, LEE, H, M, S
+from deskflow import INCIDENT, SERVICE_REQUEST, Ticket, Trigger
 from deskflow.dedup import record_fired
 from deskflow.escalation import Notify
 from deskflow.events import Acknowledged
@@ -19,12 +20,9 @@ from deskflow.exceptions import ConfigError, InvalidInput
 from deskflow.policies.ladders import Ladder, LadderLevel, LadderPolicy, LadderVersion, LevelMode
 from deskflow.sla import SlaPolicy
 
-M = timedelta(minutes=1)
-S = timedelta(seconds=1)
-H = timedelta(hours=1)
+# Not builders.T0 (09:00): these ladders start paging at 02:00, in the night.
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
-LEE = Actor("lee", Role.AGENT, tier=1)
-SLA = SlaPolicy.itil(BusinessCalendar.always("UTC"))
+SLA = SlaPolicy.itil(ALWAYS)
 
 #: kim and lee take turns on level 1 (5 minutes); level 2 is empty; mia and noa are paged
 #: together on level 3 (10 minutes); the whole ladder runs three times.
@@ -314,12 +312,12 @@ def test_service_requests_acknowledge_in_fulfilment() -> None:
         (lambda: POLICY.publish(T0, "ladder"), r"^versions: expected a Ladder"),  # type: ignore[arg-type]
     ],
 )  # fmt: skip
-def test_bad_ladders_are_config_errors(build: object, message: str) -> None:
+def test_bad_ladders_are_config_errors(build: Callable[[], object], message: str) -> None:
     """
     Every bad ladder is a ConfigError saying what is wrong and where.
     """
     with pytest.raises(ConfigError, match=message):
-        build()  # type: ignore[operator]
+        build()
 
 
 def test_bad_arguments_are_invalid_input() -> None:

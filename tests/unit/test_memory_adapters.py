@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from deskflow import INCIDENT, Actor, ConcurrencyError, InvalidInput, Role, Ticket
+from builders import LEE, T0, incident
+from deskflow import INCIDENT, ConcurrencyError, InvalidInput
 from deskflow.adapters import (
     InMemoryKnowledgeBase,
     InMemoryNotifier,
@@ -26,13 +27,7 @@ from deskflow.notifications import Notification, NotificationFailed
 from deskflow.ports import Article
 from deskflow.testing.contracts import make_notification
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NAIVE = datetime(2026, 3, 2, 9, 0)
-AGENT = Actor("lee", Role.AGENT)
-
-
-def ticket(ticket_id: str = "T-1", title: str = "VPN down", description: str = "") -> Ticket:
-    return INCIDENT.open(ticket_id, title=title, description=description, requester="ann", at=T0)
 
 
 def notification_args(**changes: object) -> dict[str, object]:
@@ -123,7 +118,7 @@ def test_article_tags() -> None:
     assert ("vpn",) == Article("KB-1", "VPN", "", "vpn").tags
     assert ("vpn", "mfa") == Article("KB-1", "VPN", "", ["vpn", "mfa", "vpn"]).tags
     with pytest.raises(InvalidInput, match="tags must be strings"):
-        Article("KB-1", "VPN", "", 3)  # type: ignore[arg-type]
+        Article("KB-1", "VPN", "", 3)
     with pytest.raises(InvalidInput, match="id must not be empty"):
         Article("", "VPN", "")
 
@@ -132,32 +127,32 @@ def test_article_tags() -> None:
 
 
 def _calls() -> list[tuple[str, Callable[[InMemoryTicketRepository], object]]]:
-    t = ticket()
+    t = incident()
     return [
-        ("ticket_id must be a string", lambda r: r.get(42)),  # type: ignore[arg-type]
-        ("expected a deskflow Ticket", lambda r: r.add("T-1")),  # type: ignore[arg-type]
+        ("ticket_id must be a string", lambda r: r.get(42)),
+        ("expected a deskflow Ticket", lambda r: r.add("T-1")),
         ("naive", lambda r: r.add(t, next_check_at=NAIVE)),
-        ("timezone-aware", lambda r: r.add(t, next_check_at="soon")),  # type: ignore[arg-type]
-        ("outbox must be a list", lambda r: r.add(t, outbox="k-1")),  # type: ignore[arg-type]
-        ("outbox must be a list", lambda r: r.add(t, outbox=5)),  # type: ignore[arg-type]
-        ("must be Notifications", lambda r: r.add(t, outbox=[object()])),  # type: ignore[list-item]
-        ("expected_version must be an int", lambda r: r.save(t, "1")),  # type: ignore[arg-type]
+        ("timezone-aware", lambda r: r.add(t, next_check_at="soon")),
+        ("outbox must be a list", lambda r: r.add(t, outbox="k-1")),
+        ("outbox must be a list", lambda r: r.add(t, outbox=5)),
+        ("must be Notifications", lambda r: r.add(t, outbox=[object()])),
+        ("expected_version must be an int", lambda r: r.save(t, "1")),
         ("expected_version must be an int", lambda r: r.save(t, True)),
         ("expected_version must be an int", lambda r: r.save(t, -1)),
         ("naive", lambda r: r.save(t, 1, next_check_at=NAIVE)),
-        ("now must be a timezone-aware", lambda r: r.due("now", 1)),  # type: ignore[arg-type]
+        ("now must be a timezone-aware", lambda r: r.due("now", 1)),
         ("limit must be an int", lambda r: r.due(T0, -1)),
-        ("limit must be an int", lambda r: r.due(T0, 1.5)),  # type: ignore[arg-type]
+        ("limit must be an int", lambda r: r.due(T0, 1.5)),
         ("limit must be an int", lambda r: r.due(T0, True)),
-        ("requester_id must be a string", lambda r: r.by_requester(3)),  # type: ignore[arg-type]
-        ("state must be a string", lambda r: r.by_state(None)),  # type: ignore[arg-type]
+        ("requester_id must be a string", lambda r: r.by_requester(3)),
+        ("state must be a string", lambda r: r.by_state(None)),
         ("agent_id must not be empty", lambda r: r.by_assignee("")),
-        ("alert_key must be a string", lambda r: r.open_by_alert_key(None, ())),  # type: ignore[arg-type]
+        ("alert_key must be a string", lambda r: r.open_by_alert_key(None, ())),
         ("final_states must be an iterable", lambda r: r.open_by_alert_key("a", "closed")),
-        ("final_states must be a string", lambda r: r.open_by_alert_key("a", [1])),  # type: ignore[list-item]
+        ("final_states must be a string", lambda r: r.open_by_alert_key("a", [1])),
         ("limit must be an int", lambda r: r.pending_notifications(-1)),
         ("dedup_keys must be an iterable", lambda r: r.mark_delivered("k-1")),
-        ("dedup_keys must be a string", lambda r: r.mark_delivered([1])),  # type: ignore[list-item]
+        ("dedup_keys must be a string", lambda r: r.mark_delivered([1])),
     ]
 
 
@@ -181,7 +176,7 @@ def test_bad_outbox_item_writes_nothing() -> None:
     """
     repo = InMemoryTicketRepository()
     with pytest.raises(InvalidInput):
-        repo.add(ticket(), next_check_at=T0, outbox=[make_notification("k-1"), "k-2"])  # type: ignore[list-item]
+        repo.add(incident(), next_check_at=T0, outbox=[make_notification("k-1"), "k-2"])  # type: ignore[list-item]
     assert [] == repo.by_requester("ann")
     assert [] == repo.due(T0, 10)
     assert [] == repo.pending_notifications(10)
@@ -193,7 +188,7 @@ def test_due_only_reads() -> None:
     """
     repo = InMemoryTicketRepository()
     for i in range(5):
-        repo.add(ticket(f"T-{i}"), next_check_at=T0 + timedelta(minutes=i))
+        repo.add(incident(f"T-{i}"), next_check_at=T0 + timedelta(minutes=i))
     now = T0 + timedelta(minutes=3)
     assert ["T-0", "T-1", "T-2", "T-3"] == repo.due(now, 10)
     assert ["T-0", "T-1"] == repo.due(now, 2)
@@ -205,7 +200,7 @@ def test_due_index_stays_bounded() -> None:
     Moving one ticket's next check many times does not grow the due index without bound.
     """
     repo = InMemoryTicketRepository()
-    current = ticket()
+    current = incident()
     repo.add(current, next_check_at=T0)
     for i in range(1000):
         changed = current.record(Classified(at=T0, actor="lee", category=f"c{i}"))
@@ -221,7 +216,7 @@ def test_concurrent_saves_lose_no_update() -> None:
     Threads doing load-change-save with retry on ConcurrencyError lose no change.
     """
     repo = InMemoryTicketRepository()
-    repo.add(ticket())
+    repo.add(incident())
     threads, saves_each = 8, 25
     conflicts: list[int] = []
 
@@ -265,34 +260,34 @@ def test_notifier_fails_always_until_recovered() -> None:
     assert ["k-1"] == [n.dedup_key for n in notifier.sent]
 
 
-def test_notifier_fails_the_next_n_times() -> None:
+def _send(notifier: InMemoryNotifier, count: int) -> list[bool]:
     """
-    fail_next(2) fails exactly the next two sends.
+    Send notifications k-0 .. k-(count - 1); whether each send went through, in order.
     """
-    notifier = InMemoryNotifier()
-    notifier.fail_next(2)
     outcomes = []
-    for i in range(4):
-        try:
-            notifier.send(make_notification(f"k-{i}"))
-            outcomes.append(True)
-        except NotificationFailed:
-            outcomes.append(False)
-    assert [False, False, True, True] == outcomes
-    assert ["k-2", "k-3"] == [n.dedup_key for n in notifier.sent]
-
-
-def _random_outcomes(seed: int, probability: float) -> list[bool]:
-    notifier = InMemoryNotifier()
-    notifier.fail_randomly(probability, random.Random(seed))
-    outcomes = []
-    for i in range(200):
+    for i in range(count):
         try:
             notifier.send(make_notification(f"k-{i}"))
             outcomes.append(True)
         except NotificationFailed:
             outcomes.append(False)
     return outcomes
+
+
+def test_notifier_fails_the_next_n_times() -> None:
+    """
+    fail_next(2) fails exactly the next two sends.
+    """
+    notifier = InMemoryNotifier()
+    notifier.fail_next(2)
+    assert [False, False, True, True] == _send(notifier, 4)
+    assert ["k-2", "k-3"] == [n.dedup_key for n in notifier.sent]
+
+
+def _random_outcomes(seed: int, probability: float) -> list[bool]:
+    notifier = InMemoryNotifier()
+    notifier.fail_randomly(probability, random.Random(seed))
+    return _send(notifier, 200)
 
 
 def test_notifier_random_failures_replay_with_the_seed() -> None:
@@ -357,14 +352,15 @@ def test_manual_clock_moves_only_forward() -> None:
     assert T0 + timedelta(hours=1) == clock.now()
 
 
+# Wrong types on purpose (hence the type: ignores): each case checks a run-time refusal.
 @pytest.mark.parametrize(
     ("call", "message"),
     [
         (lambda: ManualClock(NAIVE), "naive"),
-        (lambda: ManualClock("2026-03-02"), "timezone-aware datetime"),
+        (lambda: ManualClock("2026-03-02"), "timezone-aware datetime"),  # type: ignore[arg-type]
         (lambda: ManualClock(T0).set(NAIVE), "naive"),
         (lambda: ManualClock(T0).advance(timedelta(seconds=-1)), "must not be negative"),
-        (lambda: ManualClock(T0).advance(5), "must be a datetime.timedelta"),
+        (lambda: ManualClock(T0).advance(5), "must be a datetime.timedelta"),  # type: ignore[arg-type]
     ],
 )
 def test_manual_clock_rejects_bad_arguments(call: Callable[[], object], message: str) -> None:
@@ -400,9 +396,9 @@ def test_suggest_ranks_tags_then_titles_then_bodies() -> None:
     A match in a tag outweighs one in a title, which outweighs one in a body.
     """
     kb = InMemoryKnowledgeBase(ARTICLES)
-    found = kb.suggest(ticket(title="VPN token expired", description="The vpn refuses me."))
+    found = kb.suggest(incident(title="VPN token expired", description="The vpn refuses me."))
     assert ["KB-2", "KB-3"] == [a.id for a in found]
-    assert ["KB-2"] == [a.id for a in kb.suggest(ticket(title="VPN token"), limit=1)]
+    assert ["KB-2"] == [a.id for a in kb.suggest(incident(title="VPN token"), limit=1)]
 
 
 def test_suggest_ignores_case_stopwords_and_unrelated_articles() -> None:
@@ -410,10 +406,10 @@ def test_suggest_ignores_case_stopwords_and_unrelated_articles() -> None:
     Matching is case-insensitive, skips common words, and returns nothing when nothing fits.
     """
     kb = InMemoryKnowledgeBase(ARTICLES)
-    assert ["KB-1"] == [a.id for a in kb.suggest(ticket(title="PRINTER is on fire"))]
-    assert [] == kb.suggest(ticket(title="The and of is"))
-    assert [] == kb.suggest(ticket(title="Coffee machine"))
-    assert [] == kb.suggest(ticket(title="VPN down"), limit=0)
+    assert ["KB-1"] == [a.id for a in kb.suggest(incident(title="PRINTER is on fire"))]
+    assert [] == kb.suggest(incident(title="The and of is"))
+    assert [] == kb.suggest(incident(title="Coffee machine"))
+    assert [] == kb.suggest(incident(title="VPN down"), limit=0)
 
 
 def test_record_resolution_makes_one_candidate_per_ticket() -> None:
@@ -421,28 +417,28 @@ def test_record_resolution_makes_one_candidate_per_ticket() -> None:
     A resolved ticket becomes a candidate (latest resolution wins); only add publishes it.
     """
     kb = InMemoryKnowledgeBase()
-    t = ticket(title="Outlook crashes").record(
+    t = incident(title="Outlook crashes").record(
         Classified(at=T0, actor="lee", category="email", service="outlook")
     )
-    first = INCIDENT.fire(t, "resolve", actor=AGENT, at=T0, resolution="Safe mode fixed it.")
+    first = INCIDENT.fire(t, "resolve", actor=LEE, at=T0, resolution="Safe mode fixed it.")
     kb.record_resolution(first)
-    again = INCIDENT.fire(first, "reopen", actor=AGENT, at=T0)
-    second = INCIDENT.fire(again, "resolve", actor=AGENT, at=T0, resolution="Repair Office.")
+    again = INCIDENT.fire(first, "reopen", actor=LEE, at=T0)
+    second = INCIDENT.fire(again, "resolve", actor=LEE, at=T0, resolution="Repair Office.")
     kb.record_resolution(second)
     candidate = Article("candidate:T-1", "Outlook crashes", "Repair Office.", ["email", "outlook"])
     assert [candidate] == kb.candidates
-    assert [] == kb.suggest(ticket(title="Outlook crashes again"))
+    assert [] == kb.suggest(incident(title="Outlook crashes again"))
     kb.add(candidate)
-    assert [candidate] == kb.suggest(ticket(title="Outlook crashes again"))
+    assert [candidate] == kb.suggest(incident(title="Outlook crashes again"))
 
 
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda kb: kb.record_resolution(ticket()), "has no resolution"),
+        (lambda kb: kb.record_resolution(incident()), "has no resolution"),
         (lambda kb: kb.record_resolution("T-1"), "expected a deskflow Ticket"),
         (lambda kb: kb.suggest("VPN"), "expected a deskflow Ticket"),
-        (lambda kb: kb.suggest(ticket(), limit=-1), "limit must be an int"),
+        (lambda kb: kb.suggest(incident(), limit=-1), "limit must be an int"),
         (lambda kb: kb.add({"id": "KB-1"}), "expected an Article"),
     ],
 )

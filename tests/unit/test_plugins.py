@@ -144,7 +144,7 @@ def test_bad_registration(group: str, name: str, factory: object, message: str) 
     Bad groups, names and factories are ConfigErrors.
     """
     with pytest.raises(ConfigError, match=message):
-        plugins.register(group, name, factory)  # type: ignore[arg-type]
+        plugins.register(group, name, factory)
 
 
 @pytest.mark.usefixtures("clean_registry")

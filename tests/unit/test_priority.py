@@ -5,13 +5,12 @@ scores, per-service policies, the VIP floor, rule chains and the recorded priori
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
+from builders import LEE, T0
 from deskflow import Impact, Priority, PriorityMatrix, Urgency
-from deskflow.actors import Actor
-from deskflow.enums import Role
 from deskflow.events import PriorityChanged
 from deskflow.exceptions import ConfigError, InvalidInput
 from deskflow.policies.priority_rules import (
@@ -28,8 +27,6 @@ from deskflow.priority import FIVE_LEVELS, PriorityDecision, PriorityFacts
 from deskflow.ticket import Ticket
 from deskflow.workflows import INCIDENT
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-LEE = Actor("lee", Role.AGENT, tier=1)
 ITIL = PriorityMatrix.itil()
 WEIGHTS = {"high": 3, "medium": 2, "low": 1}
 
@@ -224,7 +221,7 @@ def test_bad_levels_argument_is_rejected() -> None:
     ``levels`` must be a list of names, not a string.
     """
     with pytest.raises(ConfigError, match="levels must be a list of level names"):
-        PriorityMatrix.from_mapping(ITIL_TABLE, levels="high")  # type: ignore[arg-type]
+        PriorityMatrix.from_mapping(ITIL_TABLE, levels="high")
 
 
 def test_direct_matrix_with_wrong_shape_is_rejected() -> None:
@@ -239,7 +236,8 @@ def test_direct_matrix_converts_and_checks_cells() -> None:
     """
     A matrix built directly takes priority strings and rejects non-iterables as ConfigErrors.
     """
-    assert Priority.P2 == PriorityMatrix(("a",), [["p2"]]).priority("a", "a")
+    # The cells converter is typed Iterable[Iterable[Priority]] but takes strings at run time.
+    assert Priority.P2 == PriorityMatrix(("a",), [["p2"]]).priority("a", "a")  # type: ignore[list-item]
     with pytest.raises(ConfigError, match="cells must be rows of priorities"):
         PriorityMatrix(("a",), 5)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="levels must be a list of level names"):
@@ -261,9 +259,9 @@ def test_facts_reject_non_level_values() -> None:
     Impact and urgency must be level names; vip must be a bool.
     """
     with pytest.raises(InvalidInput, match="level names"):
-        PriorityFacts(3, "low")  # type: ignore[arg-type]
+        PriorityFacts(3, "low")
     with pytest.raises(InvalidInput, match="vip must be a bool"):
-        PriorityFacts("low", "low", vip="yes")  # type: ignore[arg-type]
+        PriorityFacts("low", "low", vip="yes")
 
 
 def test_facts_of_ticket() -> None:

@@ -6,41 +6,27 @@ resolution, reopens, escalations, SLA compliance, satisfaction, grouping, export
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from builders import ALWAYS, ANN, DAY, LEE, OFFICE, T0, H, M, incident, working
 from deskflow import (
     INCIDENT,
     SERVICE_REQUEST,
-    Actor,
     InvalidInput,
     Metric,
-    Role,
     Ticket,
     TicketKind,
     Trigger,
 )
-from deskflow.calendars import BusinessCalendar
 from deskflow.enums import Visibility
 from deskflow.events import CommentAdded, FeedbackGiven
 from deskflow.reports import Compliance, Durations, Satisfaction, Volume, desk_report
 from deskflow.sla import SlaPolicy
 
-H = timedelta(hours=1)
-M = timedelta(minutes=1)
-DAY = timedelta(days=1)
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 NOW = T0 + 10 * DAY
-LEE = Actor("lee", Role.AGENT, tier=1)
-ANN = Actor("ann", Role.REQUESTER)
-ALWAYS = BusinessCalendar.always("UTC")
-OFFICE = BusinessCalendar("UTC", {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")})
-
-
-def opened(ticket_id: str = "T-1", at: datetime = T0, priority: str | None = "P2") -> Ticket:
-    return INCIDENT.open(ticket_id, title="VPN down", requester=ANN, at=at, priority=priority)
 
 
 def fire(t: Ticket, trigger: str, at: datetime, **details: str | int) -> Ticket:
@@ -49,11 +35,6 @@ def fire(t: Ticket, trigger: str, at: datetime, **details: str | int) -> Ticket:
 
 def resolve(t: Ticket, at: datetime) -> Ticket:
     return fire(t, Trigger.RESOLVE, at, resolution="fixed")
-
-
-def working(ticket_id: str = "T-1", at: datetime = T0, group: str = "service-desk") -> Ticket:
-    t = fire(opened(ticket_id, at), Trigger.ASSIGN, at, group=group, assignee="lee")
-    return fire(t, Trigger.START, at)
 
 
 def say(t: Ticket, at: datetime, role: str = "agent", internal: bool = False) -> Ticket:
@@ -157,7 +138,7 @@ def test_report_is_as_of_now_ignoring_later_events() -> None:
     As of an earlier now, a later resolution has not happened and a later ticket not opened.
     """
     t = resolve(working("T-1"), T0 + 2 * DAY)
-    later = opened("T-2", at=T0 + 3 * DAY)
+    later = incident("T-2", at=T0 + 3 * DAY, priority="P2")
     desk = desk_report([t, later], now=T0 + DAY)
     assert Volume(opened=1, resolved=0, backlog=1) == desk.volume
     assert Volume(opened=2, resolved=1, backlog=1) == desk_report([t, later], now=NOW).volume
@@ -239,7 +220,7 @@ def test_first_contact_allows_first_assignment_and_a_change_of_agent() -> None:
     Getting a first group, or another agent of the same group, is still first contact.
     """
     t = fire(working(), Trigger.ASSIGN, T0 + H, assignee="kim")
-    direct = resolve(opened("T-2"), T0 + H)
+    direct = resolve(incident("T-2", priority="P2"), T0 + H)
     desk = desk_report([resolve(t, T0 + 2 * H), direct], now=NOW)
     assert (2, 1.0) == (desk.first_contact, desk.first_contact_rate)
 
@@ -297,7 +278,7 @@ def sla_desk() -> list[Ticket]:
     on_time = resolve(say(working("T-1"), T0 + 10 * M), T0 + 2 * H)
     late = resolve(say(working("T-2"), T0 + H), T0 + 9 * H)
     running_late = working("T-3")
-    no_target = opened("T-4", priority=None)
+    no_target = incident("T-4")
     running = working("T-5", at=NOW - 10 * M)
     return [on_time, late, running_late, no_target, running]
 
@@ -373,7 +354,7 @@ def test_by_groups_every_figure_by_the_current_field_value() -> None:
     """
     network = resolve(working("T-1", group="network"), T0 + H)
     moved = fire(working("T-2", group="network"), Trigger.ASSIGN, T0 + H, group="apps")
-    nobody = opened("T-3")
+    nobody = incident("T-3", priority="P2")
     desk = desk_report([network, moved, nobody], now=NOW, by="group")
     assert ["apps", "network", None] == list(desk.groups)
     assert Volume(1, 0, 1) == desk.groups["apps"].volume
@@ -399,7 +380,7 @@ def test_by_accepts_each_ticket_field(by: str, keys: list[str | None]) -> None:
     """
     Priority, kind, assignee, category and service group as plain strings.
     """
-    tickets = [working("T-1"), opened("T-2", priority="P3")]
+    tickets = [working("T-1"), incident("T-2", priority="P3")]
     assert keys == list(desk_report(tickets, now=NOW, by=by).groups)
 
 

@@ -5,12 +5,12 @@ fallback, skills routing, rule tables and the pull queue.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from deskflow.actors import Actor
-from deskflow.enums import Priority, Role, Trigger
+from builders import LEE, T0, incident
+from deskflow.enums import Priority, Trigger
 from deskflow.exceptions import ConfigError, InvalidInput
 from deskflow.policies.queues import RoutingRule, RuleTable, next_ticket
 from deskflow.policies.routers import (
@@ -24,32 +24,7 @@ from deskflow.policies.routers import (
     SkillsBased,
 )
 from deskflow.routing import AgentStatus, Candidate, Cursor, RoutingDecision
-from deskflow.ticket import Ticket
 from deskflow.workflows import INCIDENT
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-LEE = Actor("lee", Role.AGENT, tier=1)
-
-
-def ticket(
-    ticket_id: str = "T-1",
-    *,
-    at: datetime = T0,
-    priority: str | None = None,
-    group: str | None = None,
-    category: str | None = None,
-    service: str | None = None,
-) -> Ticket:
-    return INCIDENT.open(
-        ticket_id,
-        title="VPN down",
-        requester="ann",
-        at=at,
-        priority=priority,
-        group=group,
-        category=category,
-        service=service,
-    )
 
 
 def agent(agent_id: str, **fields: object) -> Candidate:
@@ -97,12 +72,12 @@ def test_filters_admit_what_they_say() -> None:
     """
     Each filter keeps exactly the candidates it names.
     """
-    t = ticket(group="network")
+    t = incident(group="network")
     ann = agent("ann", groups={"network"}, skills={"vpn": 3}, capacity=2, load=1)
     bob = agent("bob", status=AgentStatus.AWAY, capacity=2, load=2)
     assert (True, False) == (Available().admits(t, ann), Available().admits(t, bob))
     assert (True, False) == (InGroup().admits(t, ann), InGroup().admits(t, bob))
-    assert (False, True) == (InGroup("desk").admits(t, ann), InGroup().admits(ticket(), bob))
+    assert (False, True) == (InGroup("desk").admits(t, ann), InGroup().admits(incident(), bob))
     assert (True, False) == (HasCapacity().admits(t, ann), HasCapacity().admits(t, bob))
     assert (True, False) == (
         HasSkills({"vpn": 3}).admits(t, ann),
@@ -128,11 +103,11 @@ def test_longest_idle_prefers_never_assigned_then_oldest_then_id() -> None:
         agent("ann", last_assigned_at=T0 - timedelta(hours=2)),
         agent("abe"),
     ]
-    decision = LongestIdle().select(ticket(), roster, T0)
+    decision = LongestIdle().select(incident(), roster, T0)
     assert ("abe", Cursor("abe", T0)) == (decision.agent, decision.cursor)
     rest = roster[:3]
-    assert "bob" == LongestIdle().select(ticket(), rest, T0).agent
-    assert "ann" == LongestIdle().select(ticket(), [roster[0], roster[2]], T0).agent
+    assert "bob" == LongestIdle().select(incident(), rest, T0).agent
+    assert "ann" == LongestIdle().select(incident(), [roster[0], roster[2]], T0).agent
 
 
 def test_round_robin_rotates_within_one_clock_tick() -> None:
@@ -142,7 +117,7 @@ def test_round_robin_rotates_within_one_clock_tick() -> None:
     roster = {name: agent(name) for name in ("ann", "bob", "cat")}
     chosen = []
     for _ in range(6):
-        decision = LongestIdle().select(ticket(), list(roster.values()), T0)
+        decision = LongestIdle().select(incident(), list(roster.values()), T0)
         assert decision.cursor is not None
         chosen.append(decision.agent)
         roster[decision.cursor.agent] = agent(
@@ -156,8 +131,8 @@ def test_least_loaded_absolute_and_percentage() -> None:
     Absolute mode takes the most spare capacity; percentage mode the lowest share taken.
     """
     roster = [agent("big", capacity=10, load=6), agent("small", capacity=2, load=0)]
-    assert "big" == LeastLoaded().select(ticket(), roster, T0).agent
-    assert "small" == LeastLoaded("percentage").select(ticket(), roster, T0).agent
+    assert "big" == LeastLoaded().select(incident(), roster, T0).agent
+    assert "small" == LeastLoaded("percentage").select(incident(), roster, T0).agent
 
 
 def test_least_loaded_never_picks_a_full_agent_over_one_with_room() -> None:
@@ -169,8 +144,8 @@ def test_least_loaded_never_picks_a_full_agent_over_one_with_room() -> None:
         agent("full", capacity=1, load=1),
         agent("room", capacity=9, load=8),
     ]
-    assert "room" == LeastLoaded("percentage").select(ticket(), roster, T0).agent
-    assert "room" == LeastLoaded().select(ticket(), roster, T0).agent
+    assert "room" == LeastLoaded("percentage").select(incident(), roster, T0).agent
+    assert "room" == LeastLoaded().select(incident(), roster, T0).agent
 
 
 def test_least_loaded_rejects_unknown_mode() -> None:
@@ -178,15 +153,15 @@ def test_least_loaded_rejects_unknown_mode() -> None:
     Only "absolute" and "percentage" are modes.
     """
     with pytest.raises(ConfigError, match="mode must be 'absolute' or 'percentage'"):
-        LeastLoaded("relative")  # type: ignore[arg-type]
+        LeastLoaded("relative")
 
 
 def test_rankers_with_no_candidates_route_nobody() -> None:
     """
     With nobody to choose from the decision is empty and says so.
     """
-    assert RoutingDecision(reason="no candidates") == LongestIdle().select(ticket(), [], T0)
-    assert not LeastLoaded().select(ticket(), [], T0).routed
+    assert RoutingDecision(reason="no candidates") == LongestIdle().select(incident(), [], T0)
+    assert not LeastLoaded().select(incident(), [], T0).routed
 
 
 def test_router_filters_then_ranks() -> None:
@@ -200,7 +175,7 @@ def test_router_filters_then_ranks() -> None:
         agent("ok", groups={"network"}),
     ]
     router = Router([Available(), InGroup("network"), HasCapacity()])
-    decision = router.select(ticket(), roster, T0)
+    decision = router.select(incident(), roster, T0)
     assert "ok" == decision.agent
     assert "4 candidates, Available() left 3" in decision.reason
 
@@ -210,7 +185,7 @@ def test_router_falls_back() -> None:
     When nobody passes the filters the fallback decides over the whole roster.
     """
     router = Router([InGroup("nobody")], LongestIdle(), fallback=LeastLoaded())
-    decision = router.select(ticket(), [agent("ann", load=4), agent("bob", load=1)], T0)
+    decision = router.select(incident(), [agent("ann", load=4), agent("bob", load=1)], T0)
     assert "bob" == decision.agent
     assert decision.reason.startswith("fallback: ")
 
@@ -219,7 +194,7 @@ def test_router_without_fallback_routes_nobody() -> None:
     """
     Without a fallback an empty filter result is an empty decision saying why.
     """
-    decision = Router([InGroup("nobody")]).select(ticket(), [agent("ann")], T0)
+    decision = Router([InGroup("nobody")]).select(incident(), [agent("ann")], T0)
     assert (None, None) == (decision.agent, decision.group)
     assert "no candidate passed the filters" in decision.reason
 
@@ -246,11 +221,11 @@ def test_select_rejects_bad_arguments() -> None:
     A naive now, non-candidates and repeated ids are InvalidInput.
     """
     with pytest.raises(InvalidInput, match="timezone-aware"):
-        LongestIdle().select(ticket(), [], datetime(2026, 3, 2))
+        LongestIdle().select(incident(), [], datetime(2026, 3, 2))
     with pytest.raises(InvalidInput, match="candidates must be Candidate objects"):
-        LongestIdle().select(ticket(), ["ann"], T0)  # type: ignore[list-item]
+        LongestIdle().select(incident(), ["ann"], T0)  # type: ignore[list-item]
     with pytest.raises(InvalidInput, match="candidate ids repeat"):
-        LongestIdle().select(ticket(), [agent("ann"), agent("ann")], T0)
+        LongestIdle().select(incident(), [agent("ann"), agent("ann")], T0)
     with pytest.raises(InvalidInput, match="ticket must be a Ticket"):
         LongestIdle().select("T-1", [], T0)  # type: ignore[arg-type]
 
@@ -264,7 +239,7 @@ def test_skills_based_takes_qualified_least_loaded() -> None:
         agent("busy", skills={"network": 5}, load=4),
         agent("expert", skills={"network": 4}, load=1),
     ]
-    assert "expert" == SkillsBased({"network": 3}).select(ticket(), roster, T0).agent
+    assert "expert" == SkillsBased({"network": 3}).select(incident(), roster, T0).agent
 
 
 def test_skills_based_fallback() -> None:
@@ -272,7 +247,7 @@ def test_skills_based_fallback() -> None:
     When nobody has the skills the fallback decides.
     """
     policy = SkillsBased({"mainframe": 5}, fallback=LongestIdle())
-    assert "ann" == policy.select(ticket(), [agent("ann")], T0).agent
+    assert "ann" == policy.select(incident(), [agent("ann")], T0).agent
 
 
 def test_rule_table_lowest_order_wins() -> None:
@@ -286,10 +261,10 @@ def test_rule_table_lowest_order_wins() -> None:
             RoutingRule(order=10, category="network", service="vpn", group="vpn-team"),
         ]
     )
-    vpn = table.select(ticket(category="network", service="vpn"), [], T0)
+    vpn = table.select(incident(category="network", service="vpn"), [], T0)
     assert ("vpn-team", "rule 10") == (vpn.group, vpn.rule)
-    assert "netops" == table.select(ticket(category="network"), [], T0).group
-    assert "service-desk" == table.select(ticket(category="email"), [], T0).group
+    assert "netops" == table.select(incident(category="network"), [], T0).group
+    assert "service-desk" == table.select(incident(category="email"), [], T0).group
 
 
 def test_rule_table_without_a_match() -> None:
@@ -297,7 +272,7 @@ def test_rule_table_without_a_match() -> None:
     No matching rule is an empty decision saying what was looked for.
     """
     table = RuleTable([RoutingRule(order=1, category="network", group="netops")])
-    decision = table.select(ticket(category="email"), [], T0)
+    decision = table.select(incident(category="email"), [], T0)
     assert (None, "no rule matches category=email, service=None") == (
         decision.group,
         decision.reason,
@@ -323,7 +298,7 @@ def test_bad_rule_tables(rules: list[object], message: str) -> None:
     Empty tables, shared orders and malformed rules are ConfigErrors.
     """
     with pytest.raises(ConfigError, match=message):
-        RuleTable(rules)  # type: ignore[arg-type]
+        RuleTable(rules)
 
 
 def test_next_ticket_priority_then_oldest() -> None:
@@ -331,10 +306,10 @@ def test_next_ticket_priority_then_oldest() -> None:
     The pull queue gives the most urgent ticket, then the one waiting longest.
     """
     tickets = [
-        ticket("T-1", at=T0, priority="P3"),
-        ticket("T-2", at=T0 + timedelta(minutes=5), priority="P1"),
-        ticket("T-3", at=T0 + timedelta(minutes=1), priority="P1"),
-        ticket("T-4", at=T0 - timedelta(hours=1)),
+        incident("T-1", at=T0, priority="P3"),
+        incident("T-2", at=T0 + timedelta(minutes=5), priority="P1"),
+        incident("T-3", at=T0 + timedelta(minutes=1), priority="P1"),
+        incident("T-4", at=T0 - timedelta(hours=1)),
     ]
     me = agent("ann")
     assert "T-3" == next_ticket(me, tickets, T0).id  # type: ignore[union-attr]
@@ -345,14 +320,14 @@ def test_next_ticket_only_own_groups_and_open_tickets() -> None:
     """
     Tickets of other groups, owned by other agents or closed are never offered.
     """
-    other_group = ticket("T-1", priority="P1", group="hr")
+    other_group = incident("T-1", priority="P1", group="hr")
     owned = INCIDENT.fire(
-        ticket("T-2", priority="P1"), Trigger.ASSIGN, actor=LEE, at=T0, assignee="bob"
+        incident("T-2", priority="P1"), Trigger.ASSIGN, actor=LEE, at=T0, assignee="bob"
     )
     cancelled = INCIDENT.fire(
-        ticket("T-3", priority="P1"), Trigger.CANCEL, actor=LEE, at=T0, reason="dup"
+        incident("T-3", priority="P1"), Trigger.CANCEL, actor=LEE, at=T0, reason="dup"
     )
-    mine = ticket("T-4", priority="P5", group="network")
+    mine = incident("T-4", priority="P5", group="network")
     me = agent("ann", groups={"network"})
     assert mine == next_ticket(me, [other_group, owned, cancelled, mine], T0)
     assert next_ticket(me, [other_group, owned, cancelled], T0) is None
@@ -362,7 +337,7 @@ def test_next_ticket_skip_needs_a_reason() -> None:
     """
     A ticket is skipped only with a non-empty reason.
     """
-    tickets = [ticket("T-1", priority="P1"), ticket("T-2", priority="P2")]
+    tickets = [incident("T-1", priority="P1"), incident("T-2", priority="P2")]
     me = agent("ann")
     assert "T-2" == next_ticket(me, tickets, T0, skip={"T-1": "needs a Mac expert"}).id  # type: ignore[union-attr]
     with pytest.raises(InvalidInput, match="skipping ticket 'T-1' needs a reason"):
@@ -385,5 +360,5 @@ def test_next_ticket_puts_unprioritized_after_p5() -> None:
     """
     A ticket without priority comes after a P5.
     """
-    tickets = [ticket("T-1", at=T0 - timedelta(days=1)), ticket("T-2", priority=Priority.P5)]
+    tickets = [incident("T-1", at=T0 - timedelta(days=1)), incident("T-2", priority=Priority.P5)]
     assert "T-2" == next_ticket(agent("ann"), tickets, T0).id  # type: ignore[union-attr]

@@ -149,15 +149,14 @@ def test_split_saves_the_source_and_its_parts_in_one_write() -> None:
     """
     A split is one save_all: the source's links and the new tickets, linked both ways.
     """
-    repo = InMemoryTicketRepository()
     writes: list[list[str]] = []
-    original = repo.save_all
 
-    def spy(batch: Sequence[TicketWrite]) -> None:
-        writes.append([w.ticket.id for w in batch])
-        original(batch)
+    class Spying(InMemoryTicketRepository):
+        def save_all(self, batch: Sequence[TicketWrite]) -> None:
+            writes.append([w.ticket.id for w in batch])
+            super().save_all(batch)
 
-    repo.save_all = spy  # type: ignore[method-assign]
+    repo = Spying()
     desk, _, _, _ = make_desk(repo=repo)
     desk.open(LEE, title="Mail and VPN down", requester="ann")
     views = desk.split(LEE, "INC-1", titles=["Mail down", "VPN down"])
@@ -226,7 +225,7 @@ def test_tick_isolates_a_failing_ticket() -> None:
     One ticket whose policy raises is listed in failed; the others are worked and the
     outbox is still delivered.
     """
-    desk, _, _, clock = make_desk(Desk(escalation=_Broken()))  # type: ignore[arg-type]
+    desk, _, _, clock = make_desk(Desk(escalation=_Broken()))
     desk.open(ANN, title="fine")
     desk.open(ANN, title="broken")
     desk.open(ANN, title="fine too")

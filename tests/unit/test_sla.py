@@ -5,11 +5,13 @@ thresholds, calendars and bad input.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from builders import ALWAYS, ANN, LEE, OFFICE, T0, WEEKDAYS, H, M, incident, working
 from deskflow import (
     INCIDENT,
     SERVICE_REQUEST,
@@ -18,7 +20,6 @@ from deskflow import (
     InvalidInput,
     Metric,
     Priority,
-    Role,
     Ticket,
     Trigger,
 )
@@ -35,24 +36,6 @@ from deskflow.sla import (
 )
 from deskflow.states import Workflow
 
-H = timedelta(hours=1)
-M = timedelta(minutes=1)
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
-LEE = Actor("lee", Role.AGENT, tier=1)
-ANN = Actor("ann", Role.REQUESTER)
-ALWAYS = BusinessCalendar.always("UTC")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
-OFFICE = BusinessCalendar("UTC", {day: ["09:00-17:00"] for day in WEEKDAYS})
-
-
-def opened(priority: str | None = "P2", at: datetime = T0) -> Ticket:
-    return INCIDENT.open("T-1", title="VPN down", requester=ANN, at=at, priority=priority)
-
-
-def working(at: datetime = T0, priority: str = "P2") -> Ticket:
-    t = INCIDENT.fire(opened(priority, at), Trigger.ASSIGN, actor=LEE, at=at, assignee="lee")
-    return INCIDENT.fire(t, Trigger.START, actor=LEE, at=at)
-
 
 def say(t: Ticket, at: datetime, by: Actor = LEE, internal: bool = False) -> Ticket:
     visibility = Visibility.INTERNAL if internal else Visibility.PUBLIC
@@ -66,7 +49,9 @@ def test_due_date_counts_business_hours_only() -> None:
     A P2 (8 business hours) opened Friday 15:00 is due Monday 15:00 on a 9-17 calendar.
     """
     friday = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)
-    clock = SlaPolicy.itil(OFFICE).evaluate(opened(at=friday), friday + H)[Metric.RESOLUTION]
+    clock = SlaPolicy.itil(OFFICE).evaluate(incident(at=friday, priority="P2"), friday + H)[
+        Metric.RESOLUTION
+    ]
     assert (ClockState.RUNNING, H) == (clock.state, clock.elapsed)
     assert datetime(2026, 3, 9, 15, 0, tzinfo=UTC) == clock.due_at
     assert 12.5 == clock.percent
@@ -270,7 +255,7 @@ def test_offset_thresholds_warn_before_the_due_date() -> None:
         calendar=OFFICE,
     )
     friday = datetime(2026, 3, 6, 9, 0, tzinfo=UTC)
-    clock = policy.evaluate(opened(at=friday), friday + H)[Metric.RESOLUTION]
+    clock = policy.evaluate(incident(at=friday, priority="P2"), friday + H)[Metric.RESOLUTION]
     assert friday + 7 * H + 30 * M == clock.next_check_at
 
 
@@ -279,7 +264,7 @@ def test_warnings_never_fall_outside_business_hours() -> None:
     On an office calendar, a threshold instant is inside open hours or at their close.
     """
     friday = datetime(2026, 3, 6, 16, 0, tzinfo=UTC)
-    clock = SlaPolicy.itil(OFFICE).evaluate(opened(at=friday), friday + 5 * 24 * H)
+    clock = SlaPolicy.itil(OFFICE).evaluate(incident(at=friday, priority="P2"), friday + 5 * 24 * H)
     for reached in clock[Metric.RESOLUTION].thresholds:
         assert OFFICE.is_open(reached.at) or OFFICE.is_open(reached.at - M)
 
@@ -288,7 +273,7 @@ def test_no_priority_means_no_target() -> None:
     """
     A ticket without priority has clocks without targets, and nothing to check.
     """
-    report = SlaPolicy.itil(ALWAYS).evaluate(opened(priority=None), T0 + H)
+    report = SlaPolicy.itil(ALWAYS).evaluate(incident(), T0 + H)
     assert ClockState.NO_TARGET == report[Metric.RESOLUTION].state
     assert report.next_check_at is None
 
@@ -301,7 +286,9 @@ def test_dst_change_inside_the_target() -> None:
     london = ZoneInfo("Europe/London")
     cal = BusinessCalendar("Europe/London", {day: ["09:00-17:00"] for day in WEEKDAYS})
     friday = datetime(2026, 3, 27, 16, 0, tzinfo=london)
-    clock = SlaPolicy.itil(cal).evaluate(opened(at=friday), friday)[Metric.RESOLUTION]
+    clock = SlaPolicy.itil(cal).evaluate(incident(at=friday, priority="P2"), friday)[
+        Metric.RESOLUTION
+    ]
     assert datetime(2026, 3, 30, 16, 0, tzinfo=london) == clock.due_at
 
 
@@ -324,17 +311,18 @@ def test_evaluate_rejects_bad_arguments() -> None:
     """
     policy = SlaPolicy.itil(ALWAYS)
     with pytest.raises(InvalidInput, match="naive"):
-        policy.evaluate(opened(), datetime(2026, 3, 2, 10))
+        policy.evaluate(incident(priority="P2"), datetime(2026, 3, 2, 10))
     with pytest.raises(InvalidInput, match="precedes"):
-        policy.evaluate(working(T0 + H), T0)
+        policy.evaluate(working(at=T0 + H), T0)
     with pytest.raises(InvalidInput, match="must be a Ticket"):
         policy.evaluate("T-1", T0)  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match="no clock for"):
         SlaPolicy(metrics={"resolution": MetricPolicy({"P1": H})}, calendar=ALWAYS).evaluate(
-            opened(), T0
+            incident(priority="P2"), T0
         )["first_response"]
 
 
+# Wrong types on purpose (hence the type: ignores): each case checks a run-time refusal.
 @pytest.mark.parametrize(
     ("build", "message"),
     [
@@ -351,18 +339,18 @@ def test_evaluate_rejects_bad_arguments() -> None:
             "unknown state 'waiting'",
         ),
         (
-            lambda: SlaPolicy(metrics={"resolution": MetricPolicy({"P1": H})}, calendar="UTC"),
+            lambda: SlaPolicy(metrics={"resolution": MetricPolicy({"P1": H})}, calendar="UTC"),  # type: ignore[arg-type]
             "calendar",
-        ),  # type: ignore[arg-type]
+        ),
         (lambda: SlaPolicy.itil(ALWAYS, priority_change="sideways"), "priority_change"),
         (lambda: Threshold.percent(0), "percentage"),
         (lambda: Threshold.before_due(-M), "negative"),
         (lambda: CalendarByField("colour", {}, OFFICE), "cannot pick a calendar"),
     ],
 )
-def test_bad_policies_are_config_errors(build: object, message: str) -> None:
+def test_bad_policies_are_config_errors(build: Callable[[], object], message: str) -> None:
     """
     Negative targets, unknown names and wrong types fail when the policy is built.
     """
     with pytest.raises(ConfigError, match=message):
-        build()  # type: ignore[operator]
+        build()

@@ -8,7 +8,7 @@ import importlib
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +16,13 @@ import pytest
 import sqlalchemy
 from sqlalchemy.pool import StaticPool
 
-from deskflow import INCIDENT, Actor, Role, Ticket
+from builders import LEE, T0, incident
+from deskflow import INCIDENT, Ticket
 from deskflow.adapters.sql import SqlTicketRepository, outbox_table, tickets_table
 from deskflow.codec import history_from_json
 from deskflow.events import CommentAdded
 from deskflow.exceptions import ConcurrencyError, InvalidInput
 from deskflow.testing.contracts import make_notification
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-AGENT = Actor("lee", Role.AGENT)
 
 MakeEngine = Callable[..., sqlalchemy.Engine]
 
@@ -54,12 +52,8 @@ def database(tmp_path: Path) -> str:
     return f"sqlite+pysqlite:///{tmp_path / 'desk.db'}"
 
 
-def _open(ticket_id: str, at: datetime = T0) -> Ticket:
-    return INCIDENT.open(ticket_id, title="VPN down", requester="ann", at=at)
-
-
 def _commented(ticket: Ticket, body: str) -> Ticket:
-    return ticket.record(CommentAdded(at=ticket.updated_at, actor=AGENT.id, body=body))
+    return ticket.record(CommentAdded(at=ticket.updated_at, actor=LEE.id, body=body))
 
 
 def test_a_reopened_database_has_the_same_tickets(make_engine: MakeEngine, database: str) -> None:
@@ -67,11 +61,11 @@ def test_a_reopened_database_has_the_same_tickets(make_engine: MakeEngine, datab
     A second repository over the same database file sees every ticket, check and item.
     """
     first = SqlTicketRepository(make_engine(database))
-    ticket = _open("T-1")
+    ticket = incident("T-1")
     first.add(ticket, next_check_at=T0, outbox=[make_notification("k-1")])
-    changed = INCIDENT.fire(ticket, "assign", actor=AGENT, at=T0, assignee="lee")
+    changed = INCIDENT.fire(ticket, "assign", actor=LEE, at=T0, assignee="lee")
     first.save(changed, ticket.version, next_check_at=T0 + timedelta(hours=1))
-    first.add(_open("T-2", T0 + timedelta(minutes=5)), outbox=[make_notification("k-2")])
+    first.add(incident("T-2", at=T0 + timedelta(minutes=5)), outbox=[make_notification("k-2")])
     first.mark_delivered(["k-1"])
     first.engine.dispose()
 
@@ -90,7 +84,7 @@ def test_a_lost_race_writes_neither_ticket_nor_outbox(
     """
     winner = SqlTicketRepository(make_engine(database))
     loser = SqlTicketRepository(make_engine(database))
-    winner.add(_open("T-1"))
+    winner.add(incident("T-1"))
     mine, theirs = winner.get("T-1"), loser.get("T-1")
     saved = _commented(mine, "Mine.")
     winner.save(saved, mine.version, outbox=[make_notification("k-winner")])
@@ -115,7 +109,7 @@ def test_a_failing_outbox_write_undoes_the_ticket_write(make_engine: MakeEngine)
     When queuing the outbox fails inside the save, the ticket update is rolled back too.
     """
     repo = SqlTicketRepository(make_engine(poolclass=StaticPool))
-    ticket = _open("T-1")
+    ticket = incident("T-1")
     repo.add(ticket, next_check_at=T0)
     with repo.engine.begin() as connection:
         connection.exec_driver_sql(
@@ -155,6 +149,7 @@ def test_due_reads_the_next_check_index(make_engine: MakeEngine) -> None:
     assert "TEMP B-TREE" not in details
 
 
+@pytest.mark.slow
 def test_due_over_ten_thousand_tickets(make_engine: MakeEngine) -> None:
     """
     Over 10,000 tickets, due returns the earliest due ids, ties by id, at most limit.
@@ -165,7 +160,7 @@ def test_due_over_ten_thousand_tickets(make_engine: MakeEngine) -> None:
         ticket_id = f"T-{n}"
         # A scrambled order, many ties, a sixth never due, a fifth without a check.
         at = None if n % 5 == 0 else T0 + timedelta(minutes=(n * 7919) % 6007)
-        repo.add(_open(ticket_id), next_check_at=at)
+        repo.add(incident(ticket_id), next_check_at=at)
         if at is not None:
             checks[ticket_id] = at
     now = T0 + timedelta(minutes=5000)
@@ -180,7 +175,7 @@ def test_mark_delivered_takes_many_keys(make_engine: MakeEngine) -> None:
     """
     repo = SqlTicketRepository(make_engine(poolclass=StaticPool))
     keys = [f"k-{n}" for n in range(1_200)]
-    repo.add(_open("T-1"), outbox=[make_notification(key) for key in keys])
+    repo.add(incident("T-1"), outbox=[make_notification(key) for key in keys])
     repo.mark_delivered(keys[:-1])
     assert [keys[-1]] == [n.dedup_key for n in repo.pending_notifications(limit=2_000)]
 

@@ -4,15 +4,14 @@ Custom workflows are validated when built, compiled into one machine, and drawn 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import transitions
 
-from deskflow import INCIDENT, SERVICE_REQUEST, Actor, ConfigError, Role, Trigger, Workflow
+from builders import LEE, T0
+from deskflow import INCIDENT, SERVICE_REQUEST, ConfigError, Trigger, Workflow
 from deskflow.states import Transition
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def build(**overrides: object) -> Workflow:
@@ -34,9 +33,8 @@ def test_a_triage_step_is_built_like_the_built_ins() -> None:
     A custom workflow with a triaged state fires like the built-in ones.
     """
     wf = build()
-    agent = Actor("lee", Role.AGENT)
     t = wf.open("C-1", title="x", requester="ann", at=T0)
-    t = wf.fire(t, "triage", actor=agent, at=T0)
+    t = wf.fire(t, "triage", actor=LEE, at=T0)
     assert "triaged" == t.state
     assert ("finish",) == wf.allowed("triaged")
 
@@ -132,17 +130,16 @@ def test_no_machine_is_built_per_ticket(monkeypatch: pytest.MonkeyPatch) -> None
     built = []
     original = transitions.Machine.__init__
 
-    def counting(self: transitions.Machine, *args: object, **kwargs: object) -> None:
+    def counting(self: transitions.Machine, *args: Any, **kwargs: Any) -> None:
         built.append(self)
         original(self, *args, **kwargs)
 
     monkeypatch.setattr(transitions.Machine, "__init__", counting)
-    agent = Actor("lee", Role.AGENT)
     for n in range(1000):
         t = INCIDENT.open(f"T-{n}", title="x", requester="ann", at=T0)
-        t = INCIDENT.fire(t, Trigger.ASSIGN, actor=agent, at=T0, assignee="lee")
-        t = INCIDENT.fire(t, Trigger.START, actor=agent, at=T0)
-        INCIDENT.fire(t, Trigger.RESOLVE, actor=agent, at=T0, resolution="done")
+        t = INCIDENT.fire(t, Trigger.ASSIGN, actor=LEE, at=T0, assignee="lee")
+        t = INCIDENT.fire(t, Trigger.START, actor=LEE, at=T0)
+        INCIDENT.fire(t, Trigger.RESOLVE, actor=LEE, at=T0, resolution="done")
     assert built == []
     build()
     assert 1 == len(built)
