@@ -391,8 +391,16 @@ def _ask(
             "(nobody approves a request they raised or benefit from)",
             path=("stages", number),
         )
+    asked_but_barred = tuple(a for a in approvers if a in barred)
     return ticket.record(
-        ApprovalRequested(at=at, actor=actor, approvers=approvers, stage=number, rule=stage.rule)
+        ApprovalRequested(
+            at=at,
+            actor=actor,
+            approvers=approvers,
+            stage=number,
+            rule=stage.rule,
+            barred=asked_but_barred,
+        )
     )
 
 

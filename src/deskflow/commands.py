@@ -175,6 +175,7 @@ def note_repeated_alert(
     The ticket an alert opened, with an internal note that the alert fired again.
     """
     require(desk.authorization, actor, Permission.COMMENT_INTERNAL, ticket)
+    title = _limited(desk, "title", title, strip=True)
     body = f"Alert {_checks.text('alert_key', alert_key)} fired again: {title}"
     return _say(ticket, actor, desk, now, body, internal=True)
 
@@ -252,13 +253,19 @@ def start(ticket: Ticket, actor: Actor, desk: Desk, now: datetime) -> Ticket:
     return _fire(desk, ticket, Trigger.START, actor, now, assignee=assignee)
 
 
-def _limited(desk: Desk, field: str, value: object, *, strip: bool = False) -> str:
-    # Free text of a command: not blank, and within the desk's size limit for its field.
-    return desk.limits.check(field, _checks.text(field, value, keep_whitespace=not strip))
+def _limited(
+    desk: Desk, field: str, value: object, *, strip: bool = False, name: str | None = None
+) -> str:
+    # Free text of a command: not blank, and within the desk's size limit for its field
+    # (``name`` is the argument's own name, for the message, where it differs).
+    text = _checks.text(name or field, value, keep_whitespace=not strip)
+    return desk.limits.check(field, text)
 
 
-def _within(desk: Desk, field: str, value: str | None, *, strip: bool = False) -> str | None:
-    return None if value is None else _limited(desk, field, value, strip=strip)
+def _within(
+    desk: Desk, field: str, value: str | None, *, strip: bool = False, name: str | None = None
+) -> str | None:
+    return None if value is None else _limited(desk, field, value, strip=strip, name=name)
 
 
 def _say(
@@ -316,7 +323,7 @@ def hold(
     """
     On hold, waiting on a vendor, a change or a problem (``reason``).
     """
-    note = _within(desk, "reason", note, strip=True)
+    note = _within(desk, "reason", note, strip=True, name="note")
     return _fire(desk, ticket, Trigger.HOLD, actor, now, hold_reason=reason, reason=note)
 
 
@@ -398,12 +405,13 @@ def close(
     """
     Closed, with the requester's feedback (1 to 5) if given.
     """
+    if rating is None and comment is not None:
+        raise InvalidInput("a feedback comment goes with a rating (1 to 5)")
+    remark = _within(desk, "feedback_comment", comment, name="comment")
     ticket = _fire(desk, ticket, Trigger.CLOSE, actor, now)
     if rating is not None:
         require(desk.authorization, actor, Permission.FEEDBACK, ticket)
-        ticket = ticket.record(
-            FeedbackGiven(at=now, actor=actor.id, rating=rating, comment=comment)
-        )
+        ticket = ticket.record(FeedbackGiven(at=now, actor=actor.id, rating=rating, comment=remark))
     return ticket
 
 
@@ -486,7 +494,7 @@ def decide_approval(
     """
     if desk.approval is None:
         raise InvalidInput("this desk has no approval policy")
-    comment = _within(desk, "reason", comment)
+    comment = _within(desk, "reason", comment, strip=True, name="comment")
     ticket = decide(
         ticket, desk.approval, approver=actor, approved=approved, at=now, comment=comment
     )

@@ -295,11 +295,15 @@ class Escalated(Event):
 class ApprovalRequested(Event):
     """
     Approval was requested from ``approvers`` (at approval stage ``stage``).
+
+    ``barred`` are the approvers who may not approve this request (its requester, or whom it
+    benefits): they may still reject it, and they are not asked to approve it.
     """
 
     approvers: tuple[str, ...]
     stage: int = 1
     rule: str = "all"
+    barred: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """

@@ -15,7 +15,6 @@ from datetime import datetime
 
 import attrs
 
-from deskflow.approval import beneficiary_of
 from deskflow.enums import Audience
 from deskflow.events import (
     ApprovalRequested,
@@ -94,8 +93,9 @@ def default_rule(ticket: Ticket, event: Event) -> list[tuple[str, Audience, tupl
         out.append((event.template, Audience.STAFF, _staff(*event.notified)))
     elif isinstance(event, ApprovalRequested):
         # Nobody is asked to approve what they may not approve: their own request, or one
-        # they benefit from (they may still reject it or withdraw it).
-        barred = {ticket.requester, beneficiary_of(ticket)}
+        # they benefit from, as the approval policy said when it asked (they may still reject
+        # it or withdraw it). The requester also for histories recorded before ``barred``.
+        barred = {ticket.requester, *event.barred}
         asked = [a for a in event.approvers if a not in barred]
         out.append(("approval_requested", Audience.STAFF, _staff(*asked)))
     return [(t, a, r) for t, a, r in out if r]

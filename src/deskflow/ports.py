@@ -67,6 +67,14 @@ class TicketWrite:
     next_check_at: datetime | None = attrs.field(default=None, converter=_next_check)
     outbox: tuple[Notification, ...] = attrs.field(default=(), converter=checked_outbox)
 
+    def __attrs_post_init__(self) -> None:
+        # A ticket older than the version it claims to replace would roll its history back.
+        if self.expected_version is not None and self.ticket.version < self.expected_version:
+            raise InvalidInput(
+                f"ticket {self.ticket.id!r} is at version {self.ticket.version}, older than "
+                f"the expected version {self.expected_version} it would replace"
+            )
+
     @property
     def is_new(self) -> bool:
         """

@@ -30,6 +30,13 @@ _INVERSE_LINKS = {
 }
 
 
+def _verb(kind: LinkKind) -> str:
+    """
+    The command a link kind is made by: ``merge`` for merged_into, ``split`` for split_into.
+    """
+    return {LinkKind.MERGED_INTO: "merge", LinkKind.SPLIT_INTO: "split"}.get(kind, "link")
+
+
 def _pair(
     ticket: Ticket,
     other: Ticket,
@@ -44,7 +51,7 @@ def _pair(
     other_final = desk.workflow_for(other).is_final(other.state)
     if then is not None and other_final:
         raise InvalidTransition(
-            f"cannot {kind.value.replace('_', ' ')} {ticket.id}: {other.id} is {other.state}",
+            f"cannot {_verb(kind)} {ticket.id} into {other.id}: it is {other.state}",
             trigger=then,
             state=ticket.state,
             allowed=desk.workflow_for(ticket).allowed(ticket.state),

@@ -333,3 +333,111 @@ def test_texts_over_the_desk_limits_are_refused(
     with pytest.raises(InvalidInput, match=rf"{field} is \d+ characters long.*at most {limit}"):
         command(desk)
     assert before == stored(repo)
+
+
+def test_tick_delivers_once_and_reports_it() -> None:
+    """
+    A tick delivers in one round after all its tickets are saved, and reports that round;
+    a dead notifier is tried once per pending item per tick, not once per due ticket.
+    """
+    ladder = LadderPolicy(Ladder([LadderLevel(["kim"], delay=5 * MINUTE)]), name="on-call")
+    desk, repo, notifier, clock = make_desk(Desk(escalation=ladder))
+    for n in range(3):
+        desk.open(ANN, title=f"Down {n}", impact="high", urgency="high")
+    notifier.fail_always()
+    clock.advance(MINUTE)
+    pending_before = {n.dedup_key for n in repo.pending_notifications(100)}
+    report = desk.tick()
+    assert report.delivery is not None
+    attempted = set(report.delivery.failed)
+    assert pending_before <= attempted
+    assert len(attempted) == notifier.failures
+    notifier.recover()
+    clock.advance(MINUTE)
+    assert set(desk.tick().delivery.sent) == attempted  # type: ignore[union-attr]
+
+
+class BrokenOutbox(InMemoryTicketRepository):
+    """
+    A repository whose outbox cannot be marked delivered (a locked table, say).
+    """
+
+    def mark_delivered(self, dedup_keys: object) -> None:
+        """
+        Fail, as a locked database would.
+        """
+        raise RuntimeError("database is locked")
+
+
+def test_a_delivery_failure_after_the_save_does_not_fail_the_command() -> None:
+    """
+    Once a command is saved it returns, whatever delivery does afterwards; a tick keeps its
+    report and says the delivery round did not complete.
+    """
+    desk, repo, _, clock = make_desk(repo=BrokenOutbox())
+    view = desk.open(ANN, title="VPN down", impact="high", urgency="high")
+    assert "INC-1" == view.id
+    assert "VPN down" == repo.get("INC-1").title
+    clock.advance(timedelta(hours=5))
+    report = desk.tick()
+    assert [] == report.failed
+    assert report.thresholds
+    assert report.delivery is None
+
+
+def test_feedback_comments_are_checked() -> None:
+    """
+    A feedback comment goes with a rating and keeps within the desk's limit.
+    """
+    desk, repo, _, _ = make_desk(Desk(limits=Limits(feedback_comment=10)))
+    desk.open(LEE, title="VPN down", requester="ann")
+    desk.assign(LEE, "INC-1", group="service-desk", assignee="lee")
+    desk.resolve(LEE, "INC-1", resolution="Token reset")
+    before = stored(repo)
+    with pytest.raises(InvalidInput, match="comment"):
+        desk.close(ANN, "INC-1", rating=5, comment="x" * 11)
+    with pytest.raises(InvalidInput, match="rating"):
+        desk.close(ANN, "INC-1", comment="thanks")
+    assert before == stored(repo)
+    assert "closed" == desk.close(ANN, "INC-1", rating=5, comment="thanks").state
+
+
+def test_a_custom_beneficiary_is_not_asked_to_approve() -> None:
+    """
+    The approval policy's own beneficiary rule decides who is not asked to approve.
+    """
+    policy = ApprovalPolicy(
+        [ApprovalStage(["max", "mia"], required="any")], beneficiary=lambda t: "mia"
+    )
+    desk, _, notifier, _ = make_desk(Desk(approval=policy))
+    desk.open(LEE, title="New laptop for mia", kind="service_request", requester="zoe")
+    desk.request_approval(LEE, "REQ-1")
+    asked = [n.recipients for n in notifier.sent if n.template == "approval_requested"]
+    assert [("max",)] == asked
+
+
+@pytest.mark.parametrize("title", [None, "  ", "t" * 300])
+def test_a_repeated_alert_title_is_checked(title: object) -> None:
+    """
+    The note a repeated alert adds is checked like any title: present, not blank, in limits.
+    """
+    desk, repo, _, _ = make_desk()
+    desk.open_from_alert(LEE, alert_key="disk:db1", title="Disk full")
+    before = stored(repo)
+    with pytest.raises(InvalidInput, match="title"):
+        desk.open_from_alert(LEE, alert_key="disk:db1", title=title)  # type: ignore[arg-type]
+    assert before == stored(repo)
+
+
+def test_refused_commands_do_not_spend_ticket_numbers() -> None:
+    """
+    A refused open or split gives back the numbers it reserved.
+    """
+    desk, _, _, _ = make_desk()
+    for bad in ({"title": "x" * 300}, {"requester": " "}, {"impact": "huge"}):
+        with pytest.raises(InvalidInput):
+            desk.open(LEE, **{"title": "VPN down", **bad})
+    assert "INC-1" == desk.open(LEE, title="VPN down", requester="ann").id
+    with pytest.raises(InvalidInput):
+        desk.split(LEE, "INC-1", titles=["ok", "x" * 300])
+    assert "INC-2" == desk.open(LEE, title="Printer", requester="ann").id

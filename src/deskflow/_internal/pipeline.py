@@ -91,9 +91,11 @@ class Pipeline:
         # then runs again from a fresh load (it wrote nothing), with the next free ids.
         for _attempt in range(_ID_ATTEMPTS):
             try:
-                return self._run_once(actor, loads, decide, new)
+                views = self._run_once(actor, loads, decide, new)
             except IdTaken:
                 continue
+            self._deliver_after_save()
+            return views
         raise ConcurrencyError(f"could not find a free ticket id after {_ID_ATTEMPTS} attempts")
 
     def _run_once(
@@ -112,11 +114,28 @@ class Pipeline:
                 if refuse_final:
                     commands.refuse_final(self.desk, ticket, permission)
             loaded.append(ticket)
+        # A refused command gives its reserved numbers back: ids are only spent by a write.
+        counters = dict(self._counters)
         new_ids = tuple(self._new_id(kind) for kind in new(tuple(loaded)))
+        try:
+            return self._decide_and_save(actor, tuple(loaded), decide, new_ids)
+        except Exception as error:
+            if not isinstance(error, IdTaken):
+                self._counters = counters
+            raise
+
+    def _decide_and_save(
+        self,
+        actor: Actor,
+        loaded: tuple[Ticket, ...],
+        decide: Decide,
+        new_ids: tuple[str, ...],
+    ) -> list[TicketView]:
+        policy = self.desk.authorization
         # Never earlier than what was loaded: a clock a little behind another process's must
         # not make a valid command fail.
         now = max([self._now(), *(t.updated_at for t in loaded)])
-        touched, shown = decide(tuple(loaded), new_ids, now)
+        touched, shown = decide(loaded, new_ids, now)
         before = {t.id: t for t in loaded}
         writes: list[TicketWrite] = []
         after: dict[str, Ticket] = dict(before)
@@ -145,8 +164,16 @@ class Pipeline:
             if error.ticket_id is not None and error.ticket_id in new_ids:
                 raise IdTaken(error.ticket_id) from error
             raise
-        self.deliver_pending()
         return views
+
+    def _deliver_after_save(self) -> Delivery | None:
+        # The command is saved: a delivery that fails now (a notifier, or the outbox itself)
+        # must not make it look failed. What was not delivered stays pending.
+        try:
+            return self.deliver_pending()
+        except Exception:
+            log.exception("delivery after a saved command failed; the outbox keeps the rest")
+            return None
 
     def _command(
         self,
@@ -208,7 +235,8 @@ class Pipeline:
         Do the time-based work of the tickets that are due, and only those: SLA thresholds,
         escalation actions, auto-close. Each ticket goes through the command pipeline on its
         own: a lost race is listed in ``conflicts``, any other failure in ``failed`` (and
-        logged), and neither stops the others. Then deliver pending notifications.
+        logged), and neither stops the others. Then one round of delivery (``delivery`` is
+        None if the outbox itself failed; that is logged, and the work stays saved).
         """
         report = TickReport(self._now())
         for ticket_id in self.repository.due(report.at, limit):
@@ -222,7 +250,8 @@ class Pipeline:
                 report.failed.append(f"{ticket_id}: {type(error).__name__}: {error}")
             else:
                 report.add(ticket_id, outcome)
-        report.delivery = self.deliver_pending()
+        # One delivery round per tick, after the work of every due ticket is saved.
+        report.delivery = self._deliver_after_save()
         return report
 
     def _tick_one(self, ticket_id: str) -> TickOutcome:

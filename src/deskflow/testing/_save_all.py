@@ -78,6 +78,19 @@ class SaveAllContract:
         with pytest.raises(NotFound):
             repo.get("T-1")
 
+    def test_a_write_cannot_roll_a_ticket_back(self) -> None:
+        """
+        A ticket older than the version it claims to replace is InvalidInput; nothing changes.
+        """
+        repo = self.make_repository()
+        first = open_ticket("T-1")
+        repo.add(first)
+        second = commented(first)
+        repo.save(second, expected_version=first.version)
+        with pytest.raises(InvalidInput):
+            repo.save_all([TicketWrite(first, second.version)])
+        assert second == repo.get("T-1")
+
     def test_save_all_is_all_or_nothing(self) -> None:
         """
         When any ticket of a write lost its race (a stale version or a taken new id), the
