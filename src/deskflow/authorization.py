@@ -23,6 +23,7 @@ from deskflow._internal import checks as _checks
 from deskflow.actors import Actor
 from deskflow.approval import approval_status, beneficiary_of
 from deskflow.enums import Role, State, TicketKind, Trigger
+from deskflow.events import Escalated
 from deskflow.exceptions import ConfigError, InvalidInput, PermissionDenied
 from deskflow.ticket import Ticket
 
@@ -34,6 +35,7 @@ __all__ = [
     "FEEDBACK_DUE",
     "IN_THEIR_GROUPS",
     "OWN",
+    "PAGED",
     "SERVICE_REQUESTS",
     "SETTLED",
     "WITHIN_TIER",
@@ -175,6 +177,12 @@ def _was_asked(actor: Actor, ticket: Ticket) -> bool:
     return actor.id in approval_status(ticket).asked
 
 
+def _was_paged(actor: Actor, ticket: Ticket) -> bool:
+    return any(
+        isinstance(event, Escalated) and actor.id in event.notified for event in ticket.history
+    )
+
+
 def _awaits_them(actor: Actor, ticket: Ticket) -> bool:
     return actor.id in approval_status(ticket).awaiting
 
@@ -197,6 +205,8 @@ SERVICE_REQUESTS: Final = AccessRule(
 AWAITING_THEM: Final = AccessRule("requests awaiting their approval", _awaits_them)
 #: The actor was asked to approve the request at some stage.
 ASKED: Final = AccessRule("requests they were asked to approve", _was_asked)
+#: An escalation notice (a page, a hierarchical notice) named the actor.
+PAGED: Final = AccessRule("tickets they were paged or notified about", _was_paged)
 
 _S = State
 #: While a requester may still withdraw: before work starts (incident) or fulfilment (request).
@@ -214,8 +224,8 @@ _AGENT_ACTIONS: Final = (
     _A.HOLD, _A.RESUME, _A.ESCALATE, _A.RETURN_TO_FIRST_LINE, _A.RESOLVE, _A.CLOSE, _A.REOPEN,
     _A.CANCEL, _A.MERGE, _A.SPLIT, _A.LINK, _A.REQUEST_APPROVAL,
 )  # fmt: skip
-#: What staff may do on any ticket: open, read it and its SLA clocks, acknowledge a page.
-_STAFF_READS: Final = (_A.OPEN, _A.VIEW, _A.VIEW_SLA, _A.ACKNOWLEDGE)
+#: What staff may do on any ticket: open, read it and its SLA clocks.
+_STAFF_READS: Final = (_A.OPEN, _A.VIEW, _A.VIEW_SLA)
 _REQUESTER: Final[dict[Permission, tuple[AccessRule, ...]]] = {
     _A.OPEN: (),
     _A.VIEW: (OWN,),
@@ -233,14 +243,18 @@ _REQUESTER: Final[dict[Permission, tuple[AccessRule, ...]]] = {
 DEFAULT_RULES: Final[Mapping[Role, Mapping[Permission, tuple[AccessRule, ...]]]] = MappingProxyType(
     {
         Role.REQUESTER: MappingProxyType(_REQUESTER),
-        # Whoever is paged acknowledges, whichever group they are in.
         Role.AGENT: MappingProxyType(
-            {**dict.fromkeys(_STAFF_READS, ()), **dict.fromkeys(_AGENT_ACTIONS, _WORK)}
+            {
+                **dict.fromkeys(_STAFF_READS, ()),
+                **dict.fromkeys(_AGENT_ACTIONS, _WORK),
+                # Whoever was paged acknowledges, whichever group they are in.
+                _A.ACKNOWLEDGE: (either(IN_THEIR_GROUPS, PAGED),),
+            }
         ),
         Role.SUPERVISOR: MappingProxyType(
             {
                 **dict.fromkeys(_STAFF_READS, ()),
-                **dict.fromkeys((*_AGENT_ACTIONS, _A.OVERRIDE_PRIORITY), ()),
+                **dict.fromkeys((*_AGENT_ACTIONS, _A.OVERRIDE_PRIORITY, _A.ACKNOWLEDGE), ()),
             }
         ),
         # Approvers raise requests of their own too; on others' tickets they only decide.

@@ -129,7 +129,7 @@ TABLE = {
         "approve": "........",
         "reject": "........",
         "withdraw": "........",
-        "acknowledge": "YYYYYYY.",
+        "acknowledge": "YYYY.YY.",
     },
     Role.SUPERVISOR: {
         "open": "YYYYYYYY",

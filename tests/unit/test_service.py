@@ -441,3 +441,22 @@ def test_refused_commands_do_not_spend_ticket_numbers() -> None:
     with pytest.raises(InvalidInput):
         desk.split(LEE, "INC-1", titles=["ok", "x" * 300])
     assert "INC-2" == desk.open(LEE, title="Printer", requester="ann").id
+
+
+def test_an_agent_acknowledges_what_they_were_paged_about_or_their_groups_tickets() -> None:
+    """
+    An agent of another group may acknowledge a ticket only once a page named them.
+    """
+    ladder = LadderPolicy(Ladder([LadderLevel(["kim"], delay=5 * MINUTE)]), name="on-call")
+    desk, _, _, clock = make_desk(Desk(escalation=ladder))
+    desk.open(ANN, title="Core switch down", impact="high", urgency="high")
+    kim = Person("kim", Role.AGENT, tier=2, groups={"network"})
+    noa = Person("noa", Role.AGENT, tier=2, groups={"network"})
+    desk.assign(LEE, "INC-1", group="service-desk")
+    with pytest.raises(PermissionDenied):
+        desk.acknowledge(kim, "INC-1")
+    clock.advance(MINUTE)
+    desk.tick()
+    assert isinstance(desk.acknowledge(kim, "INC-1").id, str)
+    with pytest.raises(PermissionDenied):
+        desk.acknowledge(noa, "INC-1")
