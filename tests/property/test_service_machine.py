@@ -139,7 +139,7 @@ advances = st.sampled_from(
 T = TypeVar("T")
 #: Past this many tickets nothing new is opened: the commands then work the tickets there are
 #: deeper into their lifecycles instead of spreading over ever more new ones.
-MAX_TICKETS = 8
+MAX_TICKETS = 9
 
 
 @attrs.frozen
@@ -238,7 +238,7 @@ class HelpDeskMachine(RuleBasedStateMachine):
     def first_tickets(self) -> Any:
         # Something in each early state from the first step: an incident being worked, a new
         # one, a hardware request awaiting approval raised by the approver who raises
-        # requests, and one that is not yet asked for.
+        # requests, one not yet asked for and one approved (both stages).
         desk = self.desk
         worked = desk.open(LEE, title="vpn down", requester="ann", impact="high", urgency="low")
         desk.assign(LEE, worked.id, group="service-desk", assignee="lee")
@@ -248,8 +248,12 @@ class HelpDeskMachine(RuleBasedStateMachine):
         awaiting = desk.open(AMY, title="new laptop", **hardware)
         desk.request_approval(LEE, awaiting.id)
         submitted = desk.open(ANN, title="second screen", **hardware)
+        approved = desk.open(ZOE, title="docking station", **hardware)
+        desk.request_approval(IVY, approved.id)
+        desk.approve(MAX, approved.id)
+        desk.approve(MAX, approved.id)
         self.stored = len(self.snapshot().tickets)
-        return multiple(worked.id, new.id, awaiting.id, submitted.id)
+        return multiple(worked.id, new.id, awaiting.id, submitted.id, approved.id)
 
     @precondition(lambda self: self.stored < MAX_TICKETS)
     @rule(
