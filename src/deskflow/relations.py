@@ -18,7 +18,7 @@ from deskflow.desk import Desk
 from deskflow.enums import LinkKind, Trigger
 from deskflow.events import Linked
 from deskflow.exceptions import InvalidInput, InvalidTransition
-from deskflow.ticket import Ticket
+from deskflow.ticket import Link, Ticket
 
 __all__ = ["LINKABLE", "link", "merge", "split"]
 
@@ -78,12 +78,15 @@ def link(
     kind: LinkKind | str = LinkKind.RELATED,
 ) -> tuple[Ticket, Ticket]:
     """
-    Both tickets linked to each other (a final one is left as it is).
+    Both tickets linked to each other (a final one is left as it is). Linking what is
+    already linked so changes nothing: a retried request does not repeat the link.
     """
     link_kind = _checks.member("kind", LinkKind, kind)
     if link_kind not in LINKABLE:
         accepted = ", ".join(k.value for k in LINKABLE)
         raise InvalidInput(f"link kind must be one of {accepted}; use merge or split for {kind}")
+    if Link(other.id, link_kind) in ticket.links:
+        return ticket, other
     return _pair(ticket, other, actor, desk, now, link_kind, None)
 
 

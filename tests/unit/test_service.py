@@ -499,3 +499,18 @@ def test_an_agent_acknowledges_what_they_were_paged_about_or_their_groups_ticket
     assert isinstance(desk.acknowledge(kim, "INC-1").id, str)
     with pytest.raises(PermissionDenied):
         desk.acknowledge(noa, "INC-1")
+
+
+def test_linking_twice_changes_nothing() -> None:
+    """
+    A repeated link request (a retry, a double click) adds no second link on either ticket.
+    """
+    desk, repo, _, _ = make_desk()
+    desk.open(ANN, title="Mail down")
+    desk.open(ANN, title="Mail slow")
+    desk.link(LEE, "INC-2", other_id="INC-1")
+    before = stored(repo)
+    view = desk.link(LEE, "INC-2", other_id="INC-1")
+    assert before == stored(repo)
+    assert 1 == len(view.links)
+    assert 1 == len(repo.get("INC-1").links)
