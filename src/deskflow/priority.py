@@ -13,7 +13,7 @@ one policy per service, a VIP floor and rule chains.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol, cast
 
 import attrs
 
@@ -130,9 +130,11 @@ def _levels(levels: Iterable[str]) -> tuple[str, ...]:
     return tuple(levels)
 
 
-def _rows(rows: Iterable[Iterable[Priority]]) -> tuple[tuple[Priority, ...], ...]:
+def _rows(rows: Iterable[Iterable[Priority | str]]) -> tuple[tuple[Priority, ...], ...]:
+    # Names ("P2", "p2") are accepted here and made Priority members after the checks of
+    # __attrs_post_init__, which say which cell is wrong.
     try:
-        return tuple(tuple(row) for row in rows)
+        return cast("tuple[tuple[Priority, ...], ...]", tuple(tuple(row) for row in rows))
     except TypeError:
         raise ConfigError(f"cells must be rows of priorities, got {rows!r}") from None
 

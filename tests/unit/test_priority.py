@@ -237,7 +237,7 @@ def test_direct_matrix_converts_and_checks_cells() -> None:
     A matrix built directly takes priority strings and rejects non-iterables as ConfigErrors.
     """
     # The cells converter is typed Iterable[Iterable[Priority]] but takes strings at run time.
-    assert Priority.P2 == PriorityMatrix(("a",), [["p2"]]).priority("a", "a")  # type: ignore[list-item]
+    assert Priority.P2 == PriorityMatrix(("a",), [["p2"]]).priority("a", "a")
     with pytest.raises(ConfigError, match="cells must be rows of priorities"):
         PriorityMatrix(("a",), 5)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="levels must be a list of level names"):
