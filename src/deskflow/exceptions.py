@@ -17,7 +17,10 @@ __all__ = [
     "InvalidInput",
     "InvalidTransition",
     "NotFound",
+    "OutcomeUnknown",
     "PermissionDenied",
+    "SchemaMismatch",
+    "StorageError",
 ]
 
 
@@ -90,6 +93,33 @@ class NotFound(DeskflowError, KeyError):
     def __str__(self) -> str:
         # KeyError.__str__ repr()s its argument; a sentence reads better.
         return str(self.args[0]) if self.args else ""
+
+
+class StorageError(DeskflowError, RuntimeError):
+    """
+    The store refused or failed a read or a write for a reason other than a lost race: a
+    constraint of the host's (named in ``constraint`` when the database names it), a value
+    the database cannot hold, a connection that failed. Nothing was written, unless the
+    error is an [`OutcomeUnknown`][deskflow.exceptions.OutcomeUnknown].
+    """
+
+    def __init__(self, message: str, *, constraint: str | None = None) -> None:
+        super().__init__(message)
+        self.constraint = constraint
+
+
+class OutcomeUnknown(StorageError):
+    """
+    The connection was lost while a write was being committed: it may or may not have been
+    written. Load the ticket again to find out before repeating the command.
+    """
+
+
+class SchemaMismatch(StorageError):
+    """
+    The database's schema is not the one this version of deskflow uses (behind: run the
+    migrations, ``deskflow db upgrade URL``; ahead: upgrade deskflow).
+    """
 
 
 class ConfigError(DeskflowError, ValueError):

@@ -28,17 +28,60 @@ from deskflow.events import (
 from deskflow.notifications import Notification
 from deskflow.ticket import Ticket
 
-__all__ = ["DEFAULT_RULES", "Delivery", "NotificationRule", "queue_notifications"]
+__all__ = [
+    "DEFAULT_RULES",
+    "Delivery",
+    "DeliveryFailure",
+    "NotificationRule",
+    "OutboxItem",
+    "queue_notifications",
+]
 
 
 @attrs.frozen
 class Delivery:
     """
-    What one delivery round did: the dedup keys sent, and those that failed (kept pending).
+    What one delivery round did: the dedup keys sent, those that failed and will be retried,
+    and those that failed for the last time and are now dead letters.
     """
 
     sent: tuple[str, ...]
     failed: tuple[str, ...]
+    dead: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class OutboxItem:
+    """
+    A notification in a repository's outbox, with its delivery bookkeeping: how many
+    attempts failed, when it may be tried next (None: now), the last error, and whether it
+    is a dead letter (given up on after too many attempts, until ``retry_dead``).
+    """
+
+    notification: Notification
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    dead: bool = False
+
+    @property
+    def dedup_key(self) -> str:
+        """
+        The key of the notification.
+        """
+        return self.notification.dedup_key
+
+
+@attrs.frozen
+class DeliveryFailure:
+    """
+    One failed delivery, as the service reports it to the repository: the item's key, the
+    error, and when to try again (None: never, the item becomes a dead letter).
+    """
+
+    dedup_key: str
+    error: str
+    retry_at: datetime | None
 
 
 #: Who hears about an event: (template, audience, recipients) for each message, or none.

@@ -19,7 +19,7 @@ False
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 import attrs
@@ -29,6 +29,8 @@ from deskflow._internal.checks import any_text_field, required_text_field
 from deskflow._internal.storage import checked_outbox, checked_ticket, optional_aware
 from deskflow.exceptions import InvalidInput
 from deskflow.notifications import Notification
+from deskflow.outbox import DeliveryFailure, OutboxItem
+from deskflow.queries import Order, Page, TicketQuery
 from deskflow.ticket import Ticket
 
 __all__ = ["Article", "Clock", "KnowledgeBase", "Notifier", "TicketRepository", "TicketWrite"]
@@ -157,9 +159,40 @@ class TicketRepository(Protocol):
         """
         ...
 
+    def next_id(self, prefix: str) -> str:
+        """
+        Allocate a new ticket id under ``prefix`` (``"INC"`` -> ``"INC-1"``, ``"INC-2"``, ...):
+        never the same one twice, from any number of processes, at the cost of one counter
+        update whatever the store holds. A number may be skipped (a command refused after it
+        reserved one); an id a host stored itself may come back, and its add then raises
+        ConcurrencyError, so the caller asks again.
+        """
+        ...
+
     def due(self, now: datetime, limit: int) -> list[str]:
         """
         Return at most ``limit`` ids with ``next_check_at <= now``, earliest first (ties by id).
+        Only reads: it claims nothing (see ``claim_due``).
+        """
+        ...
+
+    def claim_due(self, now: datetime, limit: int, *, owner: str, lease: timedelta) -> list[str]:
+        """
+        Claim at most ``limit`` due tickets for ``owner`` and return their ids, earliest first.
+
+        A ticket is claimable when its ``next_check_at <= now`` and no other owner holds a claim
+        on it whose lease (``now + lease`` when claimed) has not run out, so workers claiming at
+        once split the due set. A claim ends at the ticket's next save, at ``release_due``, or
+        when its lease runs out (a worker that crashed gives its work back that way).
+        """
+        ...
+
+    def release_due(
+        self, owner: str, ticket_ids: Iterable[str], *, retry_at: datetime | None = None
+    ) -> None:
+        """
+        End ``owner``'s claims on these tickets (others' claims and unknown ids are ignored);
+        with ``retry_at``, their next check moves to it (the backoff after a failure).
         """
         ...
 
@@ -181,6 +214,20 @@ class TicketRepository(Protocol):
         """
         ...
 
+    def find(
+        self,
+        query: TicketQuery,
+        *,
+        order: Order = "created",
+        limit: int = 50,
+        after: str | None = None,
+    ) -> Page[Ticket]:
+        """
+        Return one page of the tickets ``query`` matches, in ``order``, after the cursor
+        ``after`` (None: from the start); the page's ``next_cursor`` is None on the last page.
+        """
+        ...
+
     def open_by_alert_key(self, alert_key: str, final_states: Iterable[str]) -> Ticket | None:
         """
         Return the oldest ticket opened from ``alert_key`` whose state is not final, or None.
@@ -189,13 +236,46 @@ class TicketRepository(Protocol):
 
     def pending_notifications(self, limit: int) -> list[Notification]:
         """
-        Return at most ``limit`` undelivered outbox items, oldest first (by ``created_at``).
+        Return at most ``limit`` undelivered outbox items that are not dead letters, oldest
+        first (by ``created_at``, then the order queued).
+        """
+        ...
+
+    def claim_notifications(
+        self, now: datetime, limit: int, *, owner: str, lease: timedelta
+    ) -> list[OutboxItem]:
+        """
+        Claim at most ``limit`` outbox items to deliver, oldest first: undelivered, not dead,
+        whose ``next_attempt_at`` is None or ``<= now``, and not held by another owner's live
+        claim. A claim ends when the item is marked delivered or failed, or when its lease
+        runs out. A round costs O(limit), not O(backlog).
         """
         ...
 
     def mark_delivered(self, dedup_keys: Iterable[str]) -> None:
         """
         Remove these items from the pending outbox; unknown or delivered keys are ignored.
+        """
+        ...
+
+    def mark_failed(self, failures: Iterable[DeliveryFailure]) -> None:
+        """
+        Record failed attempts: each item's attempts grow by one, its last error and next
+        attempt are set, and one whose ``retry_at`` is None becomes a dead letter. Its claim
+        ends. Unknown or delivered keys are ignored.
+        """
+        ...
+
+    def dead_letters(self, limit: int) -> list[OutboxItem]:
+        """
+        Return at most ``limit`` dead letters, oldest first.
+        """
+        ...
+
+    def retry_dead(self, dedup_keys: Iterable[str] | None = None) -> int:
+        """
+        Make these dead letters (all of them if None) pending again, with no attempts
+        counted; return how many were revived.
         """
         ...
 
