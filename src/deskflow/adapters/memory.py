@@ -22,7 +22,7 @@ from deskflow._internal.storage import (
     checked_strings,
     checked_ticket,
 )
-from deskflow.adapters import _writes
+from deskflow._internal.writes import OneTicketWrites
 from deskflow.exceptions import ConcurrencyError, InvalidInput, NotFound
 from deskflow.notifications import Notification, NotificationFailed
 from deskflow.ports import Article, TicketWrite
@@ -49,7 +49,7 @@ def _oldest_first(ticket: Ticket) -> tuple[datetime, str]:
     return ticket.created_at, ticket.id
 
 
-class InMemoryTicketRepository(_writes.OneTicketWrites):
+class InMemoryTicketRepository(OneTicketWrites):
     """
     A [`TicketRepository`][deskflow.ports.TicketRepository] in a dict, safe to share between
     threads.
