@@ -119,7 +119,9 @@ class _Shape:
                 raise InvalidInput(f"{where}.{name}: {error}") from None
         return out
 
-    def decode(self, data: Mapping[str, object], where: str, *, ignore: tuple[str, ...] = ()) -> Any:
+    def decode(
+        self, data: Mapping[str, object], where: str, *, ignore: tuple[str, ...] = ()
+    ) -> Any:
         known = {name for name, _, _, _ in self.fields}
         unknown = sorted(str(key) for key in data if key not in known and key not in ignore)
         if unknown:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import sqlalchemy as sa
 
@@ -90,12 +90,62 @@ def commit(transaction: sa.RootTransaction, what: str) -> None:
     """
     Commit; a connection lost meanwhile raises OutcomeUnknown, another failure StorageError.
     """
+    # SQLite is in-process: a failed COMMIT there did not happen. A server may have
+    # committed before the connection dropped.
+    remote = transaction.connection.dialect.name != "sqlite"
     try:
         transaction.commit()
     except sa.exc.DBAPIError as error:
-        if error.connection_invalidated or isinstance(error, sa.exc.OperationalError):
+        lost = isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError)
+        if error.connection_invalidated or (remote and lost):
             raise OutcomeUnknown(
                 f"the connection failed while committing {what}: it may or may not have been "
                 f"written; load it again to find out ({error.orig})"
             ) from error
         raise _refused(error, what) from error
+
+
+def _rollback(transaction: sa.RootTransaction) -> None:
+    # A connection that is gone cannot roll back: the database does it itself.
+    with suppress(sa.exc.SQLAlchemyError):
+        transaction.rollback()
+
+
+def begin_immediately(connection: sa.Connection) -> None:
+    """
+    On SQLite, take the write lock now: writers then queue on the busy timeout instead of
+    failing with "database is locked" when a read lock cannot be upgraded.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    # pysqlite opens no transaction before the first write; one already open is the host's
+    # engine's own (an engine that emits BEGIN itself).
+    if raw is not None and not getattr(raw, "in_transaction", True):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def writing(engine: sa.Engine, what: str) -> Iterator[sa.Connection]:
+    """
+    One write transaction: committed at the end of the block, rolled back if it raises; the
+    driver's errors mapped to deskflow's.
+    """
+    with mapped(what), engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            begin_immediately(connection)
+            yield connection
+        except BaseException:
+            _rollback(transaction)
+            raise
+        commit(transaction, what)
+
+
+@contextmanager
+def reading(engine: sa.Engine, what: str) -> Iterator[sa.Connection]:
+    """
+    A connection to read through, the driver's errors mapped to deskflow's.
+    """
+    with mapped(what), engine.connect() as connection:
+        yield connection
