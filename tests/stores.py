@@ -13,7 +13,7 @@ import sqlalchemy
 __all__ = ["KEPT_TABLES", "empty_store"]
 
 #: Tables that describe the schema rather than hold data: left as they are.
-KEPT_TABLES = frozenset({"alembic_version"})
+KEPT_TABLES = frozenset({"alembic_version", "deskflow_alembic_version"})
 
 
 def empty_store(engine: sqlalchemy.Engine) -> None:

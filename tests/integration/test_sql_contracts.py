@@ -10,14 +10,17 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy
-from sqlalchemy.pool import StaticPool
 
-from deskflow.adapters.sql import SqlTicketRepository
+from deskflow.adapters.sql import SqlTicketRepository, engine_for
 from deskflow.testing.contracts import TicketRepositoryContract
 from stores import empty_store
 
 
-class _EngineCleanup:
+class TestSqlRepository(TicketRepositoryContract):
+    """
+    SqlTicketRepository on in-memory SQLite honours the TicketRepository contract.
+    """
+
     @pytest.fixture(autouse=True)
     def _dispose_engines(self) -> Iterator[None]:
         # Closed explicitly: an unclosed sqlite3 connection warns (Python 3.13+).
@@ -26,59 +29,50 @@ class _EngineCleanup:
         for engine in self.engines:
             engine.dispose()
 
-    def _engine(self, url: str, **options: object) -> sqlalchemy.Engine:
-        engine = sqlalchemy.create_engine(url, **options)
-        self.engines.append(engine)
-        return engine
-
-
-class TestSqlRepository(_EngineCleanup, TicketRepositoryContract):
-    """
-    SqlTicketRepository on in-memory SQLite honours the TicketRepository contract.
-    """
+    def make_engine(self) -> sqlalchemy.Engine:
+        """
+        A new, empty database.
+        """
+        return engine_for("sqlite://")
 
     def make_repository(self) -> SqlTicketRepository:
-        # One shared connection: each new connection to ":memory:" is another empty database.
-        engine = self._engine(
-            "sqlite+pysqlite:///:memory:",
-            poolclass=StaticPool,
-            connect_args={"check_same_thread": False},
-        )
-        return SqlTicketRepository(engine)
+        engine = self.make_engine()
+        self.engines.append(engine)
+        return SqlTicketRepository(engine, migrate=True)
 
 
-class TestSqliteFileRepository(_EngineCleanup, TicketRepositoryContract):
+class _OneDatabasePerTest(TestSqlRepository):
+    # One database per test, migrated once; later calls (Hypothesis examples) empty its
+    # tables in place, which costs milliseconds where a new database costs tens of them.
+
+    def make_repository(self) -> SqlTicketRepository:
+        if self.engines:
+            empty_store(self.engines[0])
+            return SqlTicketRepository(self.engines[0])
+        return super().make_repository()
+
+
+class TestSqliteFileRepository(_OneDatabasePerTest):
     """
-    SqlTicketRepository on a SQLite file honours the TicketRepository contract.
+    SqlTicketRepository on a SQLite file (WAL, busy timeout) honours the contract too.
     """
 
     @pytest.fixture(autouse=True)
     def _directory(self, tmp_path: Path) -> None:
         self.directory = tmp_path
 
-    def make_repository(self) -> SqlTicketRepository:
-        # One file per test; later calls (Hypothesis examples) empty its tables in place.
-        if self.engines:
-            empty_store(self.engines[0])
-        else:
-            self._engine(f"sqlite+pysqlite:///{self.directory / 'store.sqlite'}")
-        return SqlTicketRepository(self.engines[0])
+    def make_engine(self) -> sqlalchemy.Engine:
+        return engine_for(f"sqlite:///{self.directory / 'desk.db'}")
 
 
-class TestPostgresRepository(_EngineCleanup, TicketRepositoryContract):
+class TestPostgresRepository(_OneDatabasePerTest):
     """
-    SqlTicketRepository on PostgreSQL honours the TicketRepository contract.
+    SqlTicketRepository on a real PostgreSQL server honours the contract too.
     """
 
     @pytest.fixture(autouse=True)
     def _database(self, postgres_url: str) -> None:
         self.url = postgres_url
 
-    def make_repository(self) -> SqlTicketRepository:
-        # One database per test; later calls (Hypothesis examples) empty its tables, which
-        # costs milliseconds where a new database costs tens of them.
-        if self.engines:
-            empty_store(self.engines[0])
-        else:
-            self._engine(self.url)
-        return SqlTicketRepository(self.engines[0])
+    def make_engine(self) -> sqlalchemy.Engine:
+        return engine_for(self.url)
