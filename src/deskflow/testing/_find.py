@@ -59,18 +59,22 @@ def stored_tickets(draw: st.DrawFn) -> Stored:
                 dedup_key=f"{ticket.id}:resolution:breach",
             )  # fmt: skip
             ticket = ticket.record(breach)
-        out.append((ticket, draw(st.none() | _minutes(0, 8))))
+        out.append((ticket, draw(st.none() | _minutes(0, 8) | _minutes(0, 8))))
     return out
 
 
 _CRITERIA: dict[str, st.SearchStrategy[object]] = {
-    "states": st.frozensets(st.sampled_from(["new", "submitted", "assigned"]), max_size=2),
-    "kinds": st.frozensets(st.sampled_from(list(TicketKind)), max_size=2),
-    "groups": st.frozensets(st.sampled_from([None, "network", "apps"]), max_size=2),
-    "assignees": st.frozensets(st.sampled_from([None, "lee", "kim"]), max_size=2),
-    "requesters": st.frozensets(st.sampled_from(["ann", "bob", "cho"]), max_size=2),
-    "priorities": st.frozensets(st.sampled_from([Priority.P1, Priority.P2]), max_size=2),
-    "tiers": st.frozensets(st.sampled_from([1, 2, 3]), max_size=2),
+    "states": st.frozensets(
+        st.sampled_from(["new", "submitted", "assigned"]), min_size=1, max_size=2
+    ),
+    "kinds": st.frozensets(st.sampled_from(list(TicketKind)), min_size=1, max_size=2),
+    "groups": st.frozensets(st.sampled_from([None, "network", "apps"]), min_size=1, max_size=2),
+    "assignees": st.frozensets(st.sampled_from([None, "lee", "kim"]), min_size=1, max_size=2),
+    "requesters": st.frozensets(st.sampled_from(["ann", "bob", "cho"]), min_size=1, max_size=2),
+    "priorities": st.frozensets(
+        st.sampled_from([Priority.P1, Priority.P2]), min_size=1, max_size=2
+    ),
+    "tiers": st.frozensets(st.sampled_from([1, 2, 3]), min_size=1, max_size=2),
     "created_from": _minutes(0, 5),
     "created_before": _minutes(0, 5),
     "updated_from": _minutes(0, 8),
@@ -161,6 +165,21 @@ class FindContract:
         page = repo.find(TicketQuery(states={"closed"}))
         assert ([], None) == (list(page), page.next_cursor)
         assert ["T-1"] == [t.id for t in repo.find(TicketQuery())]
+
+    def test_due_before_reads_the_stored_next_check(self) -> None:
+        """
+        due_before lists the tickets whose stored next check is set and earlier than it,
+        following saves that move or clear it.
+        """
+        repo = self.make_repository()
+        ticket = open_ticket("T-1")
+        repo.add(ticket, next_check_at=T0 + timedelta(hours=1))
+        repo.add(open_ticket("T-2"), next_check_at=T0 + timedelta(hours=3))
+        repo.add(open_ticket("T-3"))
+        query = TicketQuery(due_before=T0 + timedelta(hours=2))
+        assert ["T-1"] == [t.id for t in repo.find(query)]
+        repo.save(commented(ticket), ticket.version)
+        assert [] == list(repo.find(query))
 
     def test_paging_is_by_key_not_by_offset(self) -> None:
         """
