@@ -206,7 +206,7 @@ def test_due_index_stays_bounded() -> None:
         changed = current.record(Classified(at=T0, actor="lee", category=f"c{i}"))
         repo.save(changed, current.version, next_check_at=T0 + timedelta(days=i + 1))
         current = changed
-    assert 100 > len(repo._heap)
+    assert 100 > len(repo._due._heap)
     assert ["T-1"] == repo.due(T0 + timedelta(days=1000), 10)
     assert [] == repo.due(T0 + timedelta(days=999), 10)
 
@@ -450,3 +450,30 @@ def test_knowledge_base_rejects_bad_arguments(
     """
     with pytest.raises(InvalidInput, match=message):
         call(InMemoryKnowledgeBase())
+
+
+def test_next_id_counts_from_one_and_skips_stored_ids() -> None:
+    """
+    In memory, next_id starts at PREFIX-1 and steps over ids a host stored itself.
+    """
+    repo = InMemoryTicketRepository()
+    assert "INC-1" == repo.next_id("INC")
+    repo.add(incident("INC-2"))
+    repo.add(incident("INC-3"))
+    assert "INC-4" == repo.next_id("INC")
+    assert "REQ-1" == repo.next_id(" REQ ")
+
+
+def test_claims_step_over_others_without_losing_their_entries() -> None:
+    """
+    Tickets held by another owner are stepped over and stay in the due index: after their
+    lease, they come back in order.
+    """
+    repo = InMemoryTicketRepository()
+    for i in range(5):
+        repo.add(incident(f"T-{i}"), next_check_at=T0 + timedelta(minutes=i))
+    lease = timedelta(minutes=10)
+    assert ["T-0", "T-1"] == repo.claim_due(T0 + timedelta(hours=1), 2, owner="a", lease=lease)
+    assert ["T-2", "T-3"] == repo.claim_due(T0 + timedelta(hours=1), 2, owner="b", lease=lease)
+    later = T0 + timedelta(hours=2)
+    assert ["T-0", "T-1", "T-2", "T-3", "T-4"] == repo.claim_due(later, 9, owner="c", lease=lease)

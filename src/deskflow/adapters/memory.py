@@ -9,14 +9,16 @@ adapters must pass. The clocks are in [`deskflow.adapters.clocks`][deskflow.adap
 from __future__ import annotations
 
 import heapq
-import itertools
 import random
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from deskflow._internal import checks as _checks
+from deskflow._internal.memory_due import DueIndex, checked_claim, checked_release
+from deskflow._internal.memory_outbox import OutboxStore, checked_failures
+from deskflow._internal.memory_queries import find_page
 from deskflow._internal.storage import (
     checked_count,
     checked_strings,
@@ -25,13 +27,12 @@ from deskflow._internal.storage import (
 from deskflow.adapters import _writes
 from deskflow.exceptions import ConcurrencyError, InvalidInput, NotFound
 from deskflow.notifications import Notification, NotificationFailed
+from deskflow.outbox import DeliveryFailure, OutboxItem
 from deskflow.ports import Article, TicketWrite
+from deskflow.queries import Order, Page, TicketQuery
 from deskflow.ticket import Ticket
 
 __all__ = ["InMemoryKnowledgeBase", "InMemoryNotifier", "InMemoryTicketRepository"]
-
-
-# -- argument checks shared by the adapters ---------------------------------------------------
 
 
 # -- repository ---------------------------------------------------------------------------------
@@ -52,21 +53,26 @@ def _oldest_first(ticket: Ticket) -> tuple[datetime, str]:
 class InMemoryTicketRepository(_writes.OneTicketWrites):
     """
     A [`TicketRepository`][deskflow.ports.TicketRepository] in a dict, safe to share between
-    threads.
+    threads (every method runs under one lock).
 
     Tickets are immutable, so the stored objects are handed out as they are; every list
-    returned is a fresh one. ``due`` reads a heap ordered by next check time: entries made
-    stale by a later save are dropped when they surface, so a tick costs O(k log n) for k
-    due tickets rather than a scan of all of them.
+    returned is a fresh one. ``due`` and ``claim_due`` read a heap ordered by next check
+    time, so a tick costs O(k log n) for k due tickets rather than a scan of all of them;
+    the outbox keeps its ready items and its backed-off ones in two heaps, so a delivery
+    round costs O(limit log n) however many items wait or fail. ``find`` scans: it is the
+    reference query the SQL adapter's indexed one agrees with.
 
     >>> from datetime import datetime, timedelta, timezone
     >>> from deskflow import INCIDENT
     >>> t0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
     >>> repo = InMemoryTicketRepository()
-    >>> ticket = INCIDENT.open("T-1", title="VPN down", requester="ann", at=t0)
+    >>> ticket = INCIDENT.open(repo.next_id("T"), title="VPN down", requester="ann", at=t0)
     >>> repo.add(ticket, next_check_at=t0 + timedelta(hours=1))
     >>> repo.get("T-1") == ticket, repo.due(t0 + timedelta(hours=1), limit=10)
     (True, ['T-1'])
+    >>> in_1h, lease = t0 + timedelta(hours=1), timedelta(minutes=5)
+    >>> [repo.claim_due(in_1h, 10, owner=w, lease=lease) for w in ("w1", "w2")]
+    [['T-1'], []]
     """
 
     def __init__(self) -> None:
@@ -75,15 +81,9 @@ class InMemoryTicketRepository(_writes.OneTicketWrites):
         self._tickets: dict[str, Ticket] = {}
         # Each index maps a value to the ids having it, as an insertion-ordered dict.
         self._indexes: dict[str, dict[str, dict[str, None]]] = {name: {} for name in _INDEXED}
-        # The live next check of each ticket, with the stamp of its heap entry; a heap entry
-        # whose stamp is not the live one is stale and is dropped when it reaches the top.
-        self._next_check: dict[str, tuple[datetime, int]] = {}
-        self._heap: list[tuple[datetime, str, int]] = []
-        self._stamps = itertools.count()
-        self._pending: dict[str, tuple[int, Notification]] = {}
-        # Every key ever queued, delivered or not: queuing a key again is a no-op.
-        self._queued_keys: set[str] = set()
-        self._sequence = itertools.count()
+        self._due = DueIndex()
+        self._outbox = OutboxStore()
+        self._counters: dict[str, int] = {}
 
     def get(self, ticket_id: str) -> Ticket:
         """
@@ -95,6 +95,23 @@ class InMemoryTicketRepository(_writes.OneTicketWrites):
                 return self._tickets[ticket_id]
             except KeyError:
                 raise NotFound(f"no ticket with id {ticket_id!r}") from None
+
+    def next_id(self, prefix: str) -> str:
+        """
+        Allocate a new ticket id under ``prefix`` (``"INC"`` -> ``"INC-1"``, ``"INC-2"``, ...):
+        never the same one twice, and never one already stored.
+        """
+        prefix = _checks.text("prefix", prefix)
+        with self._lock:
+            number = self._counters.get(prefix, 0)
+            while True:
+                number += 1
+                ticket_id = f"{prefix}-{number}"
+                # Cheap here, so an id a host stored itself is skipped rather than refused.
+                if ticket_id not in self._tickets:
+                    break
+            self._counters[prefix] = number
+            return ticket_id
 
     def save_all(self, writes: Sequence[TicketWrite]) -> None:
         """
@@ -138,11 +155,9 @@ class InMemoryTicketRepository(_writes.OneTicketWrites):
         # is what makes the write all-or-nothing.
         self._tickets[ticket.id] = ticket
         self._reindex(stored, ticket)
-        self._set_next_check(ticket.id, next_check_at)
+        self._due.set(ticket.id, next_check_at)  # which also ends any claim on it
         for item in outbox:
-            if item.dedup_key not in self._queued_keys:
-                self._queued_keys.add(item.dedup_key)
-                self._pending[item.dedup_key] = (next(self._sequence), item)
+            self._outbox.queue(item)
 
     def _reindex(self, old: Ticket | None, new: Ticket) -> None:
         for name, key in _INDEXED.items():
@@ -157,36 +172,37 @@ class InMemoryTicketRepository(_writes.OneTicketWrites):
             if after is not None:
                 index.setdefault(after, {})[new.id] = None
 
-    def _set_next_check(self, ticket_id: str, at: datetime | None) -> None:
-        if at is None:
-            self._next_check.pop(ticket_id, None)
-        else:
-            stamp = next(self._stamps)
-            self._next_check[ticket_id] = (at, stamp)
-            heapq.heappush(self._heap, (at, ticket_id, stamp))
-        # Stale entries that never reach the top would pile up; rebuild once they dominate.
-        if len(self._heap) > 2 * len(self._next_check) + 32:
-            self._heap = [(at, tid, stamp) for tid, (at, stamp) in self._next_check.items()]
-            heapq.heapify(self._heap)
-
     def due(self, now: datetime, limit: int) -> list[str]:
         """
         Return at most ``limit`` ids with ``next_check_at <= now``, earliest first (ties by id).
+        Only reads: it claims nothing (see ``claim_due``).
         """
         _checks.aware("now", now)
         checked_count("limit", limit)
         with self._lock:
-            heap, live = self._heap, self._next_check
-            found: list[tuple[datetime, str, int]] = []
-            while heap and len(found) < limit and heap[0][0] <= now:
-                entry = heapq.heappop(heap)
-                current = live.get(entry[1])
-                if current is not None and current[1] == entry[2]:
-                    found.append(entry)
-            # due() only reads: the live entries go back for the next tick.
-            for entry in found:
-                heapq.heappush(heap, entry)
-            return [ticket_id for _, ticket_id, _ in found]
+            return self._due.due(now, limit)
+
+    def claim_due(self, now: datetime, limit: int, *, owner: str, lease: timedelta) -> list[str]:
+        """
+        Claim at most ``limit`` due tickets for ``owner`` and return their ids, earliest first:
+        those no other owner holds a claim on whose lease (``now + lease`` when claimed) is
+        still running. A claim ends at the ticket's next save, at ``release_due``, or when
+        its lease runs out.
+        """
+        now, limit, owner, lease = checked_claim(now, limit, owner, lease)
+        with self._lock:
+            return self._due.claim(now, limit, owner, lease)
+
+    def release_due(
+        self, owner: str, ticket_ids: Iterable[str], *, retry_at: datetime | None = None
+    ) -> None:
+        """
+        End ``owner``'s claims on these tickets (others' claims and unknown ids are ignored);
+        with ``retry_at``, their next check moves to it (the backoff after a failure).
+        """
+        owner, ids, retry_at = checked_release(owner, ticket_ids, retry_at)
+        with self._lock:
+            self._due.release(owner, ids, retry_at)
 
     def _lookup(self, index: str, value: str) -> list[Ticket]:
         with self._lock:
@@ -211,6 +227,23 @@ class InMemoryTicketRepository(_writes.OneTicketWrites):
         """
         return self._lookup("assignee", _checks.text("agent_id", agent_id))
 
+    def find(
+        self,
+        query: TicketQuery,
+        *,
+        order: Order = "created",
+        limit: int = 50,
+        after: str | None = None,
+    ) -> Page[Ticket]:
+        """
+        Return one page of the tickets ``query`` matches, in ``order``, after the cursor
+        ``after`` (None: from the start); the page's ``next_cursor`` is None on the last page.
+        """
+        with self._lock:
+            # A snapshot under the lock; the matching (which may read whole histories) outside.
+            stored = [(t, self._due.next_check(t.id)) for t in self._tickets.values()]
+        return find_page(stored, query, order, limit, after)
+
     def open_by_alert_key(self, alert_key: str, final_states: Iterable[str]) -> Ticket | None:
         """
         Return the oldest ticket opened from ``alert_key`` whose state is not final, or None.
@@ -224,14 +257,25 @@ class InMemoryTicketRepository(_writes.OneTicketWrites):
 
     def pending_notifications(self, limit: int) -> list[Notification]:
         """
-        Return at most ``limit`` undelivered outbox items, oldest first (by ``created_at``).
+        Return at most ``limit`` undelivered outbox items that are not dead letters, oldest
+        first (by ``created_at``, then the order queued).
         """
         checked_count("limit", limit)
         with self._lock:
-            oldest = heapq.nsmallest(
-                limit, self._pending.values(), key=lambda item: (item[1].created_at, item[0])
-            )
-        return [notification for _, notification in oldest]
+            return self._outbox.pending(limit)
+
+    def claim_notifications(
+        self, now: datetime, limit: int, *, owner: str, lease: timedelta
+    ) -> list[OutboxItem]:
+        """
+        Claim at most ``limit`` outbox items to deliver, oldest first: undelivered, not dead,
+        whose ``next_attempt_at`` is None or ``<= now``, and not held by another owner's live
+        claim. A claim ends when the item is marked delivered or failed, or when its lease
+        runs out.
+        """
+        now, limit, owner, lease = checked_claim(now, limit, owner, lease)
+        with self._lock:
+            return self._outbox.claim(now, limit, owner, lease)
 
     def mark_delivered(self, dedup_keys: Iterable[str]) -> None:
         """
@@ -239,8 +283,34 @@ class InMemoryTicketRepository(_writes.OneTicketWrites):
         """
         keys = checked_strings("dedup_keys", dedup_keys)
         with self._lock:
-            for key in keys:
-                self._pending.pop(key, None)
+            self._outbox.delivered(keys)
+
+    def mark_failed(self, failures: Iterable[DeliveryFailure]) -> None:
+        """
+        Record failed attempts: each item's attempts grow by one, its last error and next
+        attempt are set, and one whose ``retry_at`` is None becomes a dead letter. Its claim
+        ends. Unknown or delivered keys are ignored.
+        """
+        checked = checked_failures(failures)
+        with self._lock:
+            self._outbox.failed(checked)
+
+    def dead_letters(self, limit: int) -> list[OutboxItem]:
+        """
+        Return at most ``limit`` dead letters, oldest first.
+        """
+        checked_count("limit", limit)
+        with self._lock:
+            return self._outbox.dead_letters(limit)
+
+    def retry_dead(self, dedup_keys: Iterable[str] | None = None) -> int:
+        """
+        Make these dead letters (all of them if None) pending again, with no attempts
+        counted, and return how many were revived. Their last error is kept until a new
+        attempt replaces it; keys that are not dead letters are ignored.
+        """
+        with self._lock:
+            return self._outbox.retry_dead(dedup_keys)
 
 
 # -- notifier -----------------------------------------------------------------------------------
