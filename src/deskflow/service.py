@@ -36,7 +36,7 @@ from typing import Any
 from deskflow import commands, relations
 from deskflow._internal import checks as _checks
 from deskflow._internal.listing import Reading
-from deskflow._internal.pipeline import checked_actor
+from deskflow._internal.pipeline import DeliveryMode, checked_actor
 from deskflow.actors import Actor
 from deskflow.authorization import Permission, require
 from deskflow.enums import Impact, LinkKind, Priority, TicketKind, Urgency
@@ -46,7 +46,7 @@ from deskflow.routing import Candidate
 from deskflow.ticket import Ticket
 from deskflow.views import TicketView
 
-__all__ = ["HelpDesk"]
+__all__ = ["DeliveryMode", "HelpDesk"]
 
 log = logging.getLogger("deskflow.service")
 
