@@ -19,6 +19,7 @@ datetime.timedelta(seconds=21600)
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable
@@ -105,9 +106,12 @@ class RetryPolicy:
         """
         _count("attempts", attempts)
         first, cap = self.first_delay.total_seconds(), self.cap.total_seconds()
-        # factor ** n overflows a float long before attempts stop being plausible.
-        exponent = min(attempts - 1, 1000)
-        full = cap if first * self.factor**exponent >= cap else first * self.factor**exponent
+        # The cap is reached after log_factor(cap / first) doublings; past that, factor ** n
+        # would only overflow.
+        reaches_cap = math.inf if self.factor == 1 else math.log(cap / first, self.factor)
+        full = (
+            cap if attempts - 1 >= reaches_cap else min(cap, first * self.factor ** (attempts - 1))
+        )
         wait = full * (1 - self.jitter * self.rng.random())
         return timedelta(seconds=wait)
 
