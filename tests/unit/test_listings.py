@@ -14,7 +14,7 @@ from builders import ANN, KIM, LEE, MAX, MIA, SAM, ZOE, M, Rig, helpdesk
 from deskflow import Actor, Desk, InvalidInput, Role
 from deskflow.adapters import InMemoryTicketRepository
 from deskflow.approval import ApprovalPolicy, ApprovalStage
-from deskflow.authorization import IN_THEIR_GROUPS, DefaultAuthorization
+from deskflow.authorization import IN_THEIR_GROUPS, DefaultAuthorization, Permission
 from deskflow.queries import ORDERS, Order, Page, TicketQuery, sort_key
 from deskflow.ticket import Ticket
 
@@ -219,7 +219,7 @@ def test_paging_yields_exactly_the_visible_matching_tickets_in_order(
     expected = [
         t.id
         for t in sorted(stored, key=lambda t: sort_key(t, order), reverse=order.startswith("-"))
-        if query.matches(t) and policy.authorize(actor, "view", t).allowed
+        if query.matches(t) and policy.authorize(actor, Permission.VIEW, t).allowed
     ]
     listed: list[str] = []
     cursor: str | None = None
