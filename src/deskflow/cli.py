@@ -157,7 +157,10 @@ def _worker(args: argparse.Namespace) -> int:
     from deskflow.worker import run_worker
 
     sql: Any = _sql()
-    interval = parse_duration(args.interval)
+    try:
+        interval = parse_duration(args.interval)
+    except ValueError as error:
+        raise DeskflowError(f"--interval: {error}") from None
     notifier = _load_notifier(args.notifier)
     engine = sql.engine_for(args.db)
     try:
