@@ -22,7 +22,7 @@ import sqlalchemy
 from builders import ALWAYS
 from deskflow import INCIDENT, SERVICE_REQUEST, Actor, Role
 from deskflow.adapters import InMemoryNotifier, ManualClock, SystemClock
-from deskflow.adapters.sql import SqlTicketRepository
+from deskflow.adapters.sql import SqlTicketRepository, engine_for
 from deskflow.desk import Desk
 from deskflow.enums import TicketKind
 from deskflow.exceptions import DeskflowError
@@ -60,20 +60,17 @@ def agent(index: int) -> Actor:
 
 def engine(url: str) -> sqlalchemy.Engine:
     """
-    An engine as a host would make one for several processes: pre-ping, and on a SQLite file
-    a busy timeout long enough for the other processes' writes.
+    An engine as a host makes one for several processes: deskflow's defaults (pre-ping; on a
+    SQLite file WAL and a busy timeout).
     """
-    options: dict[str, Any] = {"pool_pre_ping": True}
-    if url.startswith("sqlite"):
-        options["connect_args"] = {"timeout": 60.0}
-    return sqlalchemy.create_engine(url, **options)
+    return engine_for(url)
 
 
 def repository(url: str) -> SqlTicketRepository:
     """
-    The repository of a worker over a database whose schema is already there.
+    The repository of a worker over a database already migrated (its schema is checked).
     """
-    return SqlTicketRepository(engine(url), create_tables=False)
+    return SqlTicketRepository(engine(url))
 
 
 class SkewedClock:
@@ -218,12 +215,12 @@ def mixed_commands(
 
 def construct_repository(url: str, barrier: Barrier, results: Queue[tuple[str, str]]) -> None:
     """
-    Construct the repository on a database that may be empty, all processes at once.
+    Construct the repository, migrating, on a database that may be empty, all processes at once.
     """
     store = engine(url)
     try:
         barrier.wait(timeout=60)
-        SqlTicketRepository(store)
+        SqlTicketRepository(store, migrate=True)
     except Exception as error:
         results.put(("error", f"{type(error).__name__}: {error}"))
     else:
@@ -266,17 +263,25 @@ def save_until_killed(url: str, index: int, ready: Path) -> None:
 
 
 def tick_and_deliver(
-    url: str, index: int, at: datetime, sent: Path, results: Queue[dict[str, Any]]
+    url: str,
+    index: int,
+    at: datetime,
+    sent: Path,
+    barrier: Barrier,
+    results: Queue[dict[str, Any]],
 ) -> None:
     """
     Tick and deliver, as a worker does, at the instant ``at``, until three rounds in a row find
-    nothing to do; report every tick's checked, conflicting and failed tickets.
+    nothing to do; report every tick's checked, conflicting and failed tickets. All the
+    workers start at once (``barrier``), so they race for the same due set.
     """
     desk = make_desk(url, clock=ManualClock(at), notifier=FileNotifier(sent), desk=paging_desk())
     checked = conflicts = rounds = idle = 0
     failed: list[str] = []
     thresholds: list[str] = []
     try:
+        desk.repository.get("INC-1")  # connected and warm before the start
+        barrier.wait(timeout=60)
         while idle < 3:
             rounds += 1
             report = desk.tick(limit=10)

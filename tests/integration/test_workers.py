@@ -20,13 +20,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy
+import sqlalchemy as sa
 
 import workers
 from builders import LEE, T0
 from deskflow.adapters import ManualClock
-from deskflow.adapters.sql import SqlTicketRepository
-from deskflow.events import CommentAdded, Escalated, SlaThresholdReached, StateChanged
+from deskflow.adapters.sql import SCHEMA_REVISION, SqlTicketRepository, schema
+from deskflow.adapters.sql.migrate import VERSION_TABLE
+from deskflow.adapters.sql.schema import events_table as events
+from deskflow.adapters.sql.schema import tickets_table as tickets
+from deskflow.events import (
+    CommentAdded,
+    Escalated,
+    NotificationQueued,
+    SlaThresholdReached,
+    StateChanged,
+)
 from deskflow.ticket import Ticket
 from pgserver import PostgresServer
 from workers import GROUP, agent, make_desk
@@ -51,7 +60,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 def _prepared(url: str) -> SqlTicketRepository:
     # The schema, made once by the test before its processes start.
-    return SqlTicketRepository(workers.engine(url))
+    return SqlTicketRepository(workers.engine(url), migrate=True)
 
 
 def _run(processes: list[Any]) -> None:
@@ -74,17 +83,25 @@ def _collect(results: Any, count: int) -> list[Any]:
 
 def _contiguous(url: str) -> dict[str, int]:
     """
-    Every stored ticket's version, checked to be its number of events, its history to replay.
+    Every stored ticket's version, checked to be its number of events, numbered 0..version-1
+    without a gap, and its history to replay.
     """
     store = workers.engine(url)
     try:
-        repo = SqlTicketRepository(store, create_tables=False)
+        repo = SqlTicketRepository(store)
         with store.connect() as connection:
-            rows = connection.execute(sqlalchemy.text("SELECT id, version FROM tickets")).all()
+            rows = connection.execute(sa.select(tickets.c.id, tickets.c.version)).all()
+            positions: dict[str, list[int]] = {}
+            for ticket_id, position in connection.execute(
+                sa.select(events.c.ticket_id, events.c.position)
+            ):
+                positions.setdefault(ticket_id, []).append(position)
         versions: dict[str, int] = dict(rows)
+        assert set(versions) == set(positions)
         for ticket_id, version in versions.items():
+            assert list(range(version)) == sorted(positions[ticket_id]), ticket_id
             ticket = repo.get(ticket_id)
-            assert version == len(ticket.history) == ticket.version, ticket_id
+            assert version == ticket.version
             assert Ticket.replay(ticket.history) == ticket, ticket_id
         return versions
     finally:
@@ -135,7 +152,7 @@ def test_four_processes_of_mixed_commands_lose_nothing(store_url: str) -> None:
     versions = Counter((ticket_id, version) for _, ticket_id, version, _ in done)
     assert [] == [key for key, times in versions.items() if times > 1]
 
-    repo = SqlTicketRepository(workers.engine(store_url), create_tables=False)
+    repo = SqlTicketRepository(workers.engine(store_url))
     try:
         stored = {t: repo.get(t) for t in [*own, *shared]}
     finally:
@@ -241,15 +258,17 @@ def test_eight_processes_start_on_an_empty_database(store_url: str) -> None:
     assert [("ok", "")] * count == outcomes
     store = workers.engine(store_url)
     try:
-        tables = set(sqlalchemy.inspect(store).get_table_names())
-        repo = SqlTicketRepository(store, create_tables=False)
+        tables = set(sa.inspect(store).get_table_names())
+        with store.connect() as connection:
+            revisions = connection.execute(sa.text(f"SELECT * FROM {VERSION_TABLE}")).all()
         desk = make_desk(store_url)
         view = desk.open(LEE, requester="ann", title="works")
         workers._dispose(desk)
-        assert view.title == repo.get(view.id).title
+        assert view.title == SqlTicketRepository(store).get(view.id).title
     finally:
         store.dispose()
-    assert {"tickets", "outbox"} <= tables
+    assert {*schema.metadata.tables, VERSION_TABLE} == tables
+    assert [(SCHEMA_REVISION,)] == [tuple(row) for row in revisions]
 
 
 # -- kill -9 during saves -------------------------------------------------------------------------
@@ -349,12 +368,14 @@ def test_four_workers_split_the_due_set_and_send_each_notification_once(
     workers._dispose(setup)
 
     results = _SPAWN.Queue()
+    barrier = _SPAWN.Barrier(count)
     sent = [tmp_path / f"sent-{i}.txt" for i in range(count)]
     at = T0 + timedelta(hours=2)
     _run(
         [
             _SPAWN.Process(
-                target=workers.tick_and_deliver, args=(postgres_url, i, at, sent[i], results)
+                target=workers.tick_and_deliver,
+                args=(postgres_url, i, at, sent[i], barrier, results),
             )
             for i in range(count)
         ]
@@ -372,20 +393,27 @@ def test_four_workers_split_the_due_set_and_send_each_notification_once(
     conflicts = sum(r["conflicts"] for r in reports)
     print(
         f"\n{count} workers: {checked} checks, {conflicts} wasted on lost races, "
-        f"{len(handed)} notifications handed for {len(set(handed))} dedup keys"
+        f"{len(handed)} notifications handed for {len(set(handed))} dedup keys; checks per "
+        f"worker {sorted(r['checked'] for r in reports)}"
     )
     assert [] == [f for r in reports for f in r["failed"]]
     assert {} == twice
-    repo = SqlTicketRepository(workers.engine(postgres_url), create_tables=False)
+    repo = SqlTicketRepository(workers.engine(postgres_url))
     try:
         assert [] == repo.pending_notifications(10)
         recorded: Counter[str] = Counter()
+        queued: set[str] = set()
         for n in range(1, tickets + 1):
             for event in repo.get(f"INC-{n}").history:
                 if isinstance(event, SlaThresholdReached | Escalated):
                     recorded[str(event.dedup_key)] += 1
+                elif isinstance(event, NotificationQueued):
+                    queued.add(event.dedup_key)
     finally:
         repo.engine.dispose()
+    # Everything queued was handed over, once.
+    assert queued == set(handed)
+    assert checked >= tickets
     assert {} == {key: times for key, times in recorded.items() if times > 1}
     # Two hours after opening, every ticket passed 7 SLA thresholds and paged both levels;
     # the workers' reports count each once.
