@@ -20,7 +20,7 @@ from deskflow.adapters import InMemoryNotifier, InMemoryTicketRepository, Manual
 from deskflow.calendars import BusinessCalendar
 from deskflow.desk import Desk
 from deskflow.ports import KnowledgeBase
-from deskflow.service import HelpDesk
+from deskflow.service import DeliveryMode, HelpDesk
 
 #: Monday 2 March 2026, 09:00 UTC: a working day, the minute the office opens.
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -111,11 +111,16 @@ class Rig(NamedTuple):
 
 
 def helpdesk(
-    desk: Desk | None = None, *, at: datetime = T0, knowledge_base: KnowledgeBase | None = None
+    desk: Desk | None = None,
+    *,
+    at: datetime = T0,
+    knowledge_base: KnowledgeBase | None = None,
+    deliver: DeliveryMode = "worker",
 ) -> Rig:
     """
-    A `HelpDesk` configured by `desk` (the defaults if None) whose manual clock reads `at`.
+    A `HelpDesk` configured by `desk` (the defaults if None) whose manual clock reads `at`;
+    it delivers as ``deliver`` says (by default only when asked: `deliver_pending()`, `tick()`).
     """
     repo, notifier, clock = InMemoryTicketRepository(), InMemoryNotifier(), ManualClock(at)
-    service = HelpDesk(repo, notifier, clock, desk, knowledge_base=knowledge_base)
+    service = HelpDesk(repo, notifier, clock, desk, knowledge_base=knowledge_base, deliver=deliver)
     return Rig(service, repo, notifier, clock)

@@ -6,7 +6,8 @@ the reply; as three quarters of the resolution target go by, the desk's escalati
 hands it to level 2 and tells the assignee, their manager and the supervisor; level 2
 resolves it; the requester closes it with feedback. A service request needing approval: its
 requester, an approver himself, tries to approve it and is refused; another approver
-approves; it is fulfilled and closed. A scheduler ticks every 15 virtual minutes.
+approves; it is fulfilled and closed. A scheduler ticks every 15 virtual minutes, and each
+tick delivers what the commands since the last one queued.
 
 [`run()`][deskflow.demo.run] returns what happened; ``python -m deskflow demo`` prints it.
 """

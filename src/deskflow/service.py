@@ -5,7 +5,9 @@ Every command, whatever it touches, runs through one pipeline: load the ticket(s
 authorize the acting identity -> decide (a pure function of
 [`deskflow.commands`][deskflow.commands], given the tickets, the actor, the desk and the
 command's instant) -> save every touched ticket, its next check time and the notifications
-it caused in ONE atomic write -> deliver.
+it caused in ONE atomic write. The command returns then; workers deliver the outbox
+(`tick()`, `deliver_pending()`, [`deskflow.worker`][deskflow.worker]), or, with
+``deliver="inline"``, the command runs one delivery round itself, which never fails it.
 A command that fails (not found, forbidden, invalid, lost race) stores nothing and sends
 nothing; a merge or a split happens whole or not at all. The command's instant is taken
 after loading and is never earlier than the last change of a ticket it loaded.
@@ -27,28 +29,29 @@ after loading and is never earlier than the last change of a ticket it loaded.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from deskflow import commands, relations
 from deskflow._internal import checks as _checks
-from deskflow._internal.pipeline import Pipeline, checked_actor
+from deskflow._internal.listing import Reading
+from deskflow._internal.pipeline import DeliveryMode, checked_actor
 from deskflow.actors import Actor
 from deskflow.authorization import Permission, require
 from deskflow.enums import Impact, LinkKind, Priority, TicketKind, Urgency
 from deskflow.exceptions import InvalidInput
 from deskflow.ports import Clock, KnowledgeBase, Notifier, TicketRepository
 from deskflow.routing import Candidate
-from deskflow.sla import SlaReport
 from deskflow.ticket import Ticket
-from deskflow.views import TicketView, visible
+from deskflow.views import TicketView
 
-__all__ = ["HelpDesk"]
+__all__ = ["DeliveryMode", "HelpDesk"]
 
 log = logging.getLogger("deskflow.service")
 
 
-class HelpDesk(Pipeline):
+class HelpDesk(Reading):
     """
     The commands of a help desk over a repository, a notifier and a clock.
 
@@ -58,7 +61,16 @@ class HelpDesk(Pipeline):
     taken from the host's authenticated context, never a field of a request payload.
 
     `tick()` does the time-based work of the due tickets and `deliver_pending()` hands the
-    outbox to the notifier; both, like every command, run through the one pipeline.
+    outbox to the notifier; both, like every command, run through the one pipeline. Options:
+
+    - ``deliver``: ``"worker"`` (the default) — a command returns once saved and notifications
+      wait for a worker's `tick()` or `deliver_pending()`; ``"inline"`` — each command also
+      runs one delivery round after its save (for a simple host with no worker), whose
+      failure never fails the command;
+    - ``retry_policy``: a [`RetryPolicy`][deskflow.retry.RetryPolicy], how failed deliveries
+      and failed time-based work are retried and how long claims last;
+    - ``worker_id``: the name this help desk claims work under (default: host, process id and
+      a random part, unique per object).
     """
 
     @classmethod
@@ -70,14 +82,17 @@ class HelpDesk(Pipeline):
         notifier: Notifier,
         clock: Clock,
         knowledge_base: KnowledgeBase | None = None,
+        **options: Any,
     ) -> HelpDesk:
         """
         Build a desk from a TOML or JSON file path or a mapping; see
-        [`deskflow.config`][deskflow.config].
+        [`deskflow.config`][deskflow.config]. ``options`` are the constructor's (``deliver``,
+        ``retry_policy``, ``worker_id``).
         """
         from deskflow.config import load_desk
 
-        return cls(repository, notifier, clock, load_desk(config), knowledge_base=knowledge_base)
+        desk = load_desk(config)
+        return cls(repository, notifier, clock, desk, knowledge_base=knowledge_base, **options)
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -478,33 +493,3 @@ class HelpDesk(Pipeline):
             decide,
             new=lambda loaded: [loaded[0].kind] * len(titles),
         )
-
-    # -- reading -------------------------------------------------------------------------
-
-    def view(self, actor: Actor, ticket_id: str) -> TicketView:
-        """
-        The ticket as ``actor`` may see it (PermissionDenied if not at all).
-        """
-        actor = checked_actor(actor)
-        ticket = self.repository.get(_checks.text("ticket_id", ticket_id))
-        return visible(actor, ticket, policy=self.desk.authorization)
-
-    def tickets(self, actor: Actor, *, ids: Iterable[str]) -> list[TicketView]:
-        """
-        Several tickets as ``actor`` may see them (an export goes through the same
-        projection as a view).
-        """
-        actor = checked_actor(actor)
-        if isinstance(ids, str) or not isinstance(ids, Iterable):
-            raise InvalidInput(f"ids must be a list of ticket ids, got {ids!r}")
-        return [self.view(actor, ticket_id) for ticket_id in ids]
-
-    def sla(self, actor: Actor, ticket_id: str) -> SlaReport:
-        """
-        The ticket's SLA clocks now, for staff allowed to read them (a staff read model: it
-        says nothing of internal notes). PermissionDenied for a requester by default.
-        """
-        actor = checked_actor(actor)
-        ticket = self.repository.get(_checks.text("ticket_id", ticket_id))
-        require(self.desk.authorization, actor, Permission.VIEW_SLA, ticket)
-        return self.desk.sla_for(ticket).evaluate(ticket, max(self._now(), ticket.updated_at))

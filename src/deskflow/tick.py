@@ -46,10 +46,10 @@ class TickOutcome:
 @attrs.define
 class TickReport:
     """
-    What one tick did: tickets checked, thresholds recorded, actions carried out or skipped
-    (with why), tickets closed automatically, saves that lost a race (retried next tick),
-    tickets whose work failed (with the error, retried next tick), and the delivery round that
-    followed.
+    What one tick did: tickets checked (those it claimed), thresholds recorded, actions
+    carried out or skipped (with why), tickets closed automatically, saves that lost a race
+    (retried next tick), tickets whose work failed (``"<id>: <error>"``, retried after a
+    backoff), tickets whose time-based work was saved, and the delivery round that followed.
 
     Only what was saved is reported: the work of a ticket that lost its race or failed is in
     ``conflicts`` or ``failed`` alone.
@@ -63,12 +63,14 @@ class TickReport:
     closed: list[str] = attrs.Factory(list)
     conflicts: list[str] = attrs.Factory(list)
     failed: list[str] = attrs.Factory(list)
+    saved: list[str] = attrs.Factory(list)
     delivery: Delivery | None = None
 
     def add(self, ticket_id: str, outcome: TickOutcome) -> None:
         """
         Count the saved work of one ticket.
         """
+        self.saved.append(ticket_id)
         self.thresholds.extend(outcome.thresholds)
         self.actions.extend(outcome.actions)
         self.skipped.extend(outcome.skipped)
@@ -78,7 +80,8 @@ class TickReport:
     def to_dict(self) -> dict[str, object]:
         """
         The report as JSON-safe values: the instant as ISO 8601 in UTC, lists of ids and keys,
-        and the delivery round as ``{"sent": [...], "failed": [...]}`` (or None).
+        and the delivery round as ``{"sent": [...], "failed": [...], "dead": [...]}`` (or
+        None).
 
         >>> from datetime import datetime, timezone
         >>> report = TickReport(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc), checked=["INC-1"])
@@ -94,12 +97,17 @@ class TickReport:
             "closed",
             "conflicts",
             "failed",
+            "saved",
         ):
             out[name] = list(getattr(self, name))
         out["delivery"] = (
             None
             if self.delivery is None
-            else {"sent": list(self.delivery.sent), "failed": list(self.delivery.failed)}
+            else {
+                "sent": list(self.delivery.sent),
+                "failed": list(self.delivery.failed),
+                "dead": list(self.delivery.dead),
+            }
         )
         return out
 

@@ -82,6 +82,8 @@ def test_the_seeds_incident_from_opening_to_feedback() -> None:
         stored.tier,
     )
     assert Ticket.replay(stored.history) == stored
+    assert [] == notifier.sent  # commands return after their save; a worker delivers
+    desk.deliver_pending()
     sent = {(n.template, n.recipients) for n in notifier.sent}
     assert ("ticket_received", ("ann",)) in sent
     assert ("information_requested", ("ann",)) in sent

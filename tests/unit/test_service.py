@@ -204,26 +204,68 @@ def test_split_saves_the_source_and_its_parts_in_one_write() -> None:
     ]
 
 
-def test_a_taken_new_id_is_retried_with_the_next_one(racing: Racing) -> None:
+def test_a_taken_new_id_is_retried_with_new_ones(racing: Racing) -> None:
     """
-    When another process takes the id a split reserved, the whole split runs again with
-    the next free ids, and succeeds.
+    When the host itself stores a ticket under an id the store had just handed a split, the
+    whole split runs again with new ids, and succeeds.
     """
     repo = racing
     desk, _, _, _ = make_desk(repo=repo)
-    other, _, _, _ = make_desk(repo=repo)
     desk.open(LEE, title="Mail and VPN down", requester="ann")
 
-    def takes_inc_2() -> None:
-        other.open(LEE, title="Printer jam", requester="zoe")
+    def host_stores_inc_2() -> None:
+        mine = INCIDENT.open("INC-2", title="Printer jam", requester="zoe", at=MONDAY)
+        repo.save_all([TicketWrite(mine, None)])
 
-    repo.before_next_write = takes_inc_2
+    repo.before_next_write = host_stores_inc_2
     views = desk.split(LEE, "INC-1", titles=["Mail down", "VPN down"])
     parts = [v.id for v in views]
     assert "Printer jam" == repo.get("INC-2").title
     assert "INC-2" not in parts
     assert ["Mail down", "VPN down"] == [repo.get(i).title for i in parts]
     assert parts == [link.other_id for link in repo.get("INC-1").links]
+
+
+def test_a_store_that_keeps_handing_out_taken_ids_is_given_up_on() -> None:
+    """
+    The retry after a taken id is bounded: a store whose ids are always taken ends in
+    ConcurrencyError, having written nothing.
+    """
+
+    class Stuck(InMemoryTicketRepository):
+        def next_id(self, prefix: str) -> str:
+            return f"{prefix}-1"
+
+    repo = Stuck()
+    desk, _, _, _ = make_desk(repo=repo)
+    desk.open(LEE, title="Mail down", requester="ann")
+    before = stored(repo)
+    with pytest.raises(ConcurrencyError, match="free ticket id"):
+        desk.open(LEE, title="VPN down", requester="ann")
+    assert ["INC-1"] == list(before)
+    assert before == stored(repo)
+
+
+def test_ids_come_from_the_store_not_from_probing() -> None:
+    """
+    A new help desk on a store that already holds tickets asks the store for an id once: it
+    reads no ticket to find a free one.
+    """
+    asked: list[str] = []
+
+    class Counting(InMemoryTicketRepository):
+        def get(self, ticket_id: str) -> Ticket:
+            asked.append(ticket_id)
+            return super().get(ticket_id)
+
+    repo = Counting()
+    first, _, _, _ = make_desk(repo=repo)
+    for n in range(5):
+        first.open(LEE, title=f"Old {n}", requester="ann")
+    asked.clear()
+    restarted, _, _, _ = make_desk(repo=repo)
+    assert "INC-6" == restarted.open(LEE, title="New", requester="ann").id
+    assert [] == asked
 
 
 def test_the_command_instant_is_never_before_the_ticket_last_change() -> None:
@@ -317,6 +359,7 @@ def test_a_requester_who_approves_is_not_asked_to_approve_their_own_request() ->
     desk, _, notifier, _ = make_desk(Desk(approval=policy))
     desk.open(MAX, title="New laptop", kind="service_request")
     desk.request_approval(LEE, "REQ-1")
+    desk.deliver_pending()
     asked = [n for n in notifier.sent if n.template == "approval_requested"]
     assert [("mia",)] == [n.recipients for n in asked]
 
@@ -445,6 +488,7 @@ def test_a_custom_beneficiary_is_not_asked_to_approve() -> None:
     desk, _, notifier, _ = make_desk(Desk(approval=policy))
     desk.open(LEE, title="New laptop for mia", kind="service_request", requester="zoe")
     desk.request_approval(LEE, "REQ-1")
+    desk.deliver_pending()
     asked = [n.recipients for n in notifier.sent if n.template == "approval_requested"]
     assert [("max",)] == asked
 
@@ -462,18 +506,24 @@ def test_a_repeated_alert_title_is_checked(title: object) -> None:
     assert before == stored(repo)
 
 
-def test_refused_commands_do_not_spend_ticket_numbers() -> None:
+def test_refused_commands_store_nothing_and_numbers_are_never_reused() -> None:
     """
-    A refused open or split gives back the numbers it reserved.
+    A refused open or split stores nothing; the number the store handed it may be skipped,
+    never handed out again.
     """
-    desk, _, _, _ = make_desk()
+    desk, repo, _, _ = make_desk()
     for bad in ({"title": "x" * 300}, {"requester": " "}, {"impact": "huge"}):
         with pytest.raises(InvalidInput):
             desk.open(LEE, **{"title": "VPN down", **bad})
-    assert "INC-1" == desk.open(LEE, title="VPN down", requester="ann").id
+    assert {} == stored(repo)
+    first = desk.open(LEE, title="VPN down", requester="ann").id
+    before = stored(repo)
     with pytest.raises(InvalidInput):
-        desk.split(LEE, "INC-1", titles=["ok", "x" * 300])
-    assert "INC-2" == desk.open(LEE, title="Printer", requester="ann").id
+        desk.split(LEE, first, titles=["ok", "x" * 300])
+    assert [first] == list(before) == list(stored(repo))
+    second = desk.open(LEE, title="Printer", requester="ann").id
+    assert first != second
+    assert [first, second] == list(stored(repo))
 
 
 def test_an_agent_acknowledges_what_they_were_paged_about_or_their_groups_tickets() -> None:

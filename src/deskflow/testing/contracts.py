@@ -32,7 +32,7 @@ from deskflow.workflows import INCIDENT
 
 __all__ = ["NotifierContract", "TicketRepositoryContract", "make_notification"]
 
-from deskflow.testing import _claims, _model, _save_all
+from deskflow.testing import _claims, _find, _model, _outbox, _save_all
 from deskflow.testing._model import make_notification
 
 _STEPS = st.tuples(
@@ -45,7 +45,12 @@ _STEPS = st.tuples(
 )
 
 
-class TicketRepositoryContract(_claims.ClaimsContract, _save_all.SaveAllContract):
+class TicketRepositoryContract(
+    _claims.ClaimsContract,
+    _outbox.OutboxContract,
+    _find.FindContract,
+    _save_all.SaveAllContract,
+):
     """
     What every [`TicketRepository`][deskflow.ports.TicketRepository] must do; subclass it in a test.
 
