@@ -34,7 +34,7 @@ from deskflow._internal import checks as _checks
 from deskflow.enums import Priority, TicketKind
 from deskflow.events import SlaThresholdReached
 from deskflow.exceptions import InvalidInput
-from deskflow.ticket import Ticket
+from deskflow.ticket import MAX_TIER, Event, Ticket
 
 __all__ = ["ORDERS", "Order", "Page", "TicketQuery", "breached", "decode_cursor", "encode_cursor"]
 
@@ -55,9 +55,16 @@ def breached(ticket: Ticket) -> bool:
     """
     True if any SLA clock of ``ticket`` was recorded as breached (by a tick).
     """
+    return records_breach(ticket.history)
+
+
+def records_breach(events: Iterable[Event]) -> bool:
+    """
+    True if one of ``events`` records an SLA breach. A breach stays recorded, so a store
+    keeping ``breached`` updates it from the events a save adds.
+    """
     return any(
-        isinstance(event, SlaThresholdReached) and event.threshold == "breach"
-        for event in ticket.history
+        isinstance(event, SlaThresholdReached) and event.threshold == "breach" for event in events
     )
 
 
@@ -117,8 +124,8 @@ def _tiers(value: object) -> frozenset[int] | None:
         raise InvalidInput(f"tiers must be a set of ints >= 1, got {value!r}")
     items = frozenset(value)
     for item in items:
-        if isinstance(item, bool) or not isinstance(item, int) or item < 1:
-            raise InvalidInput(f"tiers must be ints >= 1, got {item!r}")
+        if isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= MAX_TIER:
+            raise InvalidInput(f"tiers must be ints from 1 to {MAX_TIER}, got {item!r}")
     return items
 
 

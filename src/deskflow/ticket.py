@@ -296,12 +296,16 @@ _UPDATED_AT = _INDEX["updated_at"]
 _HISTORY = _INDEX["history"]
 
 
+#: The highest support tier: what a 32-bit integer column of every store holds.
+MAX_TIER = 2**31 - 1
+
+
 def check_tier(value: object) -> int:
     """
-    Return ``value`` if it is a support tier (an int >= 1).
+    Return ``value`` if it is a support tier: an int from 1 to ``MAX_TIER``.
     """
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidInput(f"tier must be an int >= 1, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TIER:
+        raise InvalidInput(f"tier must be an int from 1 to {MAX_TIER}, got {value!r}")
     return value
 
 

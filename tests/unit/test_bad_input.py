@@ -40,8 +40,10 @@ from deskflow.events import CommentAdded
         ({"requester": ""}, "requester must not be empty"),
         ({"impact": "huge"}, "impact must be one of 'high', 'medium', 'low'"),
         ({"priority": "P9"}, "priority must be one of"),
-        ({"tier": 0}, "tier must be an int >= 1"),
-        ({"tier": True}, "tier must be an int >= 1"),
+        ({"tier": 0}, "tier must be an int from 1 to"),
+        ({"tier": True}, "tier must be an int from 1 to"),
+        # Beyond what a store's integer column holds: refused before any store sees it.
+        ({"tier": 2**31}, "tier must be an int from 1 to 2147483647"),
     ],
 )
 def test_open_rejects_bad_fields(kwargs: dict[str, object], message: str) -> None:

@@ -20,7 +20,7 @@ from builders import LEE, T0, incident
 from deskflow import INCIDENT, Ticket
 from deskflow.adapters.sql import SqlTicketRepository, engine_for
 from deskflow.adapters.sql.schema import events_table, outbox_table, tickets_table
-from deskflow.events import CommentAdded
+from deskflow.events import CommentAdded, SlaThresholdReached
 from deskflow.exceptions import ConcurrencyError, InvalidInput, StorageError
 from deskflow.queries import TicketQuery
 from deskflow.testing.contracts import make_notification
@@ -259,6 +259,27 @@ def test_a_save_appends_only_the_new_events(make_repo: MakeRepo) -> None:
     ]
     assert [1] == touching
     assert longer == repo.get("T-1")
+
+
+def test_a_breach_stays_recorded_in_the_row(make_repo: MakeRepo) -> None:
+    """
+    The breached column follows the saves that add events: set by the save that records a
+    breach, kept by later saves that do not.
+    """
+    repo = make_repo()
+    ticket = incident("T-1")
+    repo.add(ticket)
+    breach = SlaThresholdReached(
+        at=T0, actor="system", metric="resolution", threshold="breach", dedup_key="T-1:b"
+    )
+    late = ticket.record(breach)
+    repo.save(late, ticket.version)
+    later = _commented(late)
+    repo.save(later, late.version)
+    assert [later] == list(repo.find(TicketQuery(breached=True)))
+    assert [] == list(repo.find(TicketQuery(breached=False)))
+    repo.add(incident("T-2"))
+    assert ["T-2"] == [t.id for t in repo.find(TicketQuery(breached=False))]
 
 
 def test_due_reads_the_next_check_index(make_repo: MakeRepo) -> None:

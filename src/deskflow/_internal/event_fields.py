@@ -15,7 +15,7 @@ import attrs
 
 from deskflow._internal import checks as _checks
 from deskflow.enums import Impact, LinkKind, Metric, Priority, TicketKind, Urgency, Visibility
-from deskflow.ticket import check_tier
+from deskflow.ticket import MAX_TIER, check_tier
 
 if TYPE_CHECKING:
     from deskflow.events import TicketOpened
@@ -160,8 +160,16 @@ def check_opened(event: TicketOpened) -> None:
         and event.group is None
         and event.alert_key is None
         and type(event.tier) is int
-        and event.tier >= 1
+        and 1 <= event.tier <= MAX_TIER
         and at.utcoffset() is not None
+        and _checks.storable(
+            event.ticket_id
+            + event.requester
+            + event.actor
+            + event.state
+            + title
+            + event.description
+        )
     ):
         return
     _check_all(event)

@@ -96,6 +96,9 @@ def commit(transaction: sa.RootTransaction, what: str) -> None:
     try:
         transaction.commit()
     except sa.exc.DBAPIError as error:
+        # A failed COMMIT may leave the transaction open on the connection: end it here, so
+        # the next user of the pooled connection does not inherit it.
+        _rollback(transaction)
         lost = isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError)
         if error.connection_invalidated or (remote and lost):
             raise OutcomeUnknown(
@@ -106,9 +109,13 @@ def commit(transaction: sa.RootTransaction, what: str) -> None:
 
 
 def _rollback(transaction: sa.RootTransaction) -> None:
-    # A connection that is gone cannot roll back: the database does it itself.
-    with suppress(sa.exc.SQLAlchemyError):
+    try:
         transaction.rollback()
+    except sa.exc.SQLAlchemyError:
+        # A connection that cannot roll back is never lent again (the database rolls an
+        # abandoned transaction back itself).
+        with suppress(sa.exc.SQLAlchemyError):
+            transaction.connection.invalidate()
 
 
 def begin_immediately(connection: sa.Connection) -> None:

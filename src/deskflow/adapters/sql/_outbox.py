@@ -33,7 +33,7 @@ _ITEM_COLUMNS = (
     _o.last_error,
     _o.status,
 )
-_NOT_DELIVERED = _o.status.in_(["pending", "dead"])
+_NOT_DELIVERED = _o.status != "delivered"
 _FAILED: dict[str, Any] = {
     "attempts": _o.attempts + 1,
     "last_error": sa.bindparam("b_error"),

@@ -15,7 +15,7 @@ from deskflow.events import Event
 from deskflow.exceptions import InvalidInput, StorageError
 from deskflow.notifications import Notification
 from deskflow.outbox import OutboxItem
-from deskflow.queries import breached
+from deskflow.queries import breached, records_breach
 from deskflow.ticket import Ticket
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -36,11 +36,20 @@ def instant(value: int | None) -> datetime | None:
     return None if value is None else _EPOCH + value * _MICROSECOND
 
 
-def ticket_row(ticket: Ticket, next_check_at: datetime | None) -> dict[str, Any]:
+def ticket_row(ticket: Ticket, next_check_at: datetime | None, start: int | None) -> dict[str, Any]:
     """
     The queryable columns of ``ticket``, without its id; its claim ends with the write.
+
+    For a stored ticket (``start``, the position of its first new event) ``breached`` is
+    left out and ``b_breached`` says whether a new event records a breach: a breach stays
+    recorded, so the update ORs it in, at the cost of the new events, not of the history.
     """
+    if start is None:
+        flags = {"breached": breached(ticket)}
+    else:
+        flags = {"b_breached": records_breach(ticket.history[start:])}
     return {
+        **flags,
         "kind": ticket.kind.value,
         "state": ticket.state,
         "priority": None if ticket.priority is None else ticket.priority.value,
@@ -55,7 +64,6 @@ def ticket_row(ticket: Ticket, next_check_at: datetime | None) -> dict[str, Any]
         "updated_at": micros(ticket.updated_at),
         "next_check_at": None if next_check_at is None else micros(next_check_at),
         "version": ticket.version,
-        "breached": breached(ticket),
         "claimed_by": None,
         "claimed_until": None,
     }

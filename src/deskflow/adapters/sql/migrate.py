@@ -25,6 +25,7 @@ from alembic import context as alembic_context
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy.pool import QueuePool
 
 from deskflow.adapters.sql import _errors
@@ -90,8 +91,17 @@ def upgrade(engine: sa.Engine) -> None:
     """
     if not isinstance(engine, sa.Engine):
         raise InvalidInput(f"expected a sqlalchemy Engine, got {type(engine).__name__}")
-    with _errors.mapped("the schema upgrade"), engine.connect() as connection, _locked(connection):
-        command.upgrade(_config(connection), "head")
+    try:
+        with (
+            _errors.mapped("the schema upgrade"),
+            engine.connect() as connection,
+            _locked(connection),
+        ):
+            command.upgrade(_config(connection), "head")
+    except CommandError as error:
+        # A revision this deskflow does not know: check_schema says so, and what to do.
+        check_schema(engine)
+        raise SchemaMismatch(f"the schema upgrade failed: {error}") from error
 
 
 def run_environment() -> None:

@@ -47,8 +47,10 @@ _e = events_table.c
 _c = counters_table.c
 _DIALECTS = {"sqlite": sqlite, "postgresql": postgresql}
 # One compiled form each, the values bound per call.
-_UPDATE = tickets_table.update().where(
-    _t.id == sa.bindparam("b_id"), _t.version == sa.bindparam("b_expected")
+_UPDATE = (
+    tickets_table.update()
+    .where(_t.id == sa.bindparam("b_id"), _t.version == sa.bindparam("b_expected"))
+    .values(breached=sa.or_(_t.breached, sa.bindparam("b_breached", type_=sa.Boolean)))
 )
 _HISTORY = (
     sa.select(_e.type, _e.schema_version, _e.payload)
@@ -132,7 +134,7 @@ class SqlTicketRepository(_outbox.SqlOutbox, OneTicketWrites):
         prepared = [
             (
                 write,
-                _rows.ticket_row(write.ticket, write.next_check_at),
+                _rows.ticket_row(write.ticket, write.next_check_at, write.expected_version),
                 _rows.event_rows(write.ticket, write.expected_version or 0),
             )
             for write in batch
