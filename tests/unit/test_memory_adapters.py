@@ -24,6 +24,7 @@ from deskflow.enums import Audience
 from deskflow.events import Classified
 from deskflow.exceptions import DeskflowError
 from deskflow.notifications import Notification, NotificationFailed
+from deskflow.outbox import DeliveryFailure
 from deskflow.ports import Article
 from deskflow.testing.contracts import make_notification
 
@@ -477,3 +478,21 @@ def test_claims_step_over_others_without_losing_their_entries() -> None:
     assert ["T-2", "T-3"] == repo.claim_due(T0 + timedelta(hours=1), 2, owner="b", lease=lease)
     later = T0 + timedelta(hours=2)
     assert ["T-0", "T-1", "T-2", "T-3", "T-4"] == repo.claim_due(later, 9, owner="c", lease=lease)
+
+
+def test_outbox_heaps_stay_bounded() -> None:
+    """
+    An item failing and coming back many times does not grow the outbox's heaps without bound.
+    """
+    repo = InMemoryTicketRepository()
+    repo.add(incident(), outbox=[make_notification("k-1")])
+    now, lease = T0, timedelta(minutes=1)
+    for _ in range(1000):
+        assert ["k-1"] == [
+            i.dedup_key for i in repo.claim_notifications(now, 5, owner="w", lease=lease)
+        ]
+        now += timedelta(minutes=1)
+        repo.mark_failed([DeliveryFailure("k-1", "down", now)])
+    outbox = repo._outbox
+    assert 100 > len(outbox._ready) + len(outbox._waiting)
+    assert 1000 == repo.claim_notifications(now, 1, owner="w", lease=lease)[0].attempts

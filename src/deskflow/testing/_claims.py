@@ -90,12 +90,17 @@ class ClaimsContract:
         """
         repo = self.make_repository()
         got: list[str] = []
+        errors: list[BaseException] = []
         lock = threading.Lock()
         start = threading.Barrier(6)
 
         def work() -> None:
             start.wait()
-            mine = [repo.next_id("INC") for _ in range(20)]
+            try:
+                mine = [repo.next_id("INC") for _ in range(20)]
+            except BaseException as error:  # reported by the test, not lost in the thread
+                errors.append(error)
+                return
             with lock:
                 got.extend(mine)
 
@@ -104,6 +109,8 @@ class ClaimsContract:
             thread.start()
         for thread in threads:
             thread.join()
+        if errors:
+            raise errors[0]
         assert 120 == len(set(got))
 
     @pytest.mark.parametrize("prefix", ["", "  ", None, 7])

@@ -6,7 +6,7 @@ or not at all.
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deskflow.exceptions import ConcurrencyError, InvalidInput, NotFound
@@ -99,6 +99,7 @@ class SaveAllContract:
         """
 
         # Given inside the test, so each subclass runs its own examples (one executor each).
+        @settings(deadline=None)
         @given(stale=st.integers(0, 2), taken=st.booleans(), order=st.permutations(range(3)))
         def check(stale: int, taken: bool, order: list[int]) -> None:
             self._check_all_or_nothing(stale, taken, order)

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deskflow.exceptions import ConcurrencyError, DeskflowError, InvalidInput, NotFound
@@ -358,6 +358,7 @@ class TicketRepositoryContract(
         Random add/save (current or stale)/due/deliver sequences agree with a dict model.
         """
 
+        @settings(deadline=None)
         @given(steps=st.lists(_STEPS, max_size=25))
         def check(steps: list[tuple[str, int, int, int | None, int | None, int]]) -> None:
             _model.ModelRun(self.make_repository()).run(steps)
