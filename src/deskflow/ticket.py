@@ -94,6 +94,11 @@ class Event:
     internal = False
     #: True for an event that moves the ticket to another state (a state change).
     changes_state: ClassVar[bool] = False
+    #: The version of this class's stored shape. Raise it when a field is renamed, removed or
+    #: changes meaning, and register an upcaster from the old version
+    #: ([`deskflow.codec.register_upcaster`][deskflow.codec.register_upcaster]) so stored
+    #: histories still load.
+    schema_version: ClassVar[int] = 1
 
     def open(self) -> Ticket:
         """

@@ -12,8 +12,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import pytest
-import sqlalchemy
-from sqlalchemy.pool import StaticPool
 
 from deskflow import (
     INCIDENT,
@@ -30,7 +28,7 @@ from deskflow import (
     Ticket,
 )
 from deskflow import Actor as Person
-from deskflow.adapters.sql import SqlTicketRepository
+from deskflow.adapters.sql import SqlTicketRepository, engine_for
 from deskflow.approval import ApprovalPolicy, ApprovalStage
 from deskflow.calendars import BusinessCalendar
 from deskflow.enums import LinkKind, Metric, TicketKind
@@ -93,12 +91,8 @@ def racing(request: pytest.FixtureRequest) -> Iterator[Racing]:
     if request.param == "memory":
         yield RacingMemory()
         return
-    engine = sqlalchemy.create_engine(
-        "sqlite+pysqlite:///:memory:",
-        poolclass=StaticPool,
-        connect_args={"check_same_thread": False},
-    )
-    yield RacingSql(engine)
+    engine = engine_for("sqlite://")
+    yield RacingSql(engine, migrate=True)
     engine.dispose()
 
 

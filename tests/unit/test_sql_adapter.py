@@ -1,5 +1,6 @@
 """
-The SQL repository beyond the shared contract: durability, atomic saves, the due index, scale.
+The SQL repository beyond the shared contract: durability, atomic saves, append-only events,
+statement counts, the indexes, scale.
 """
 
 from __future__ import annotations
@@ -14,30 +15,30 @@ from typing import Any
 
 import pytest
 import sqlalchemy
-from sqlalchemy.pool import StaticPool
 
 from builders import LEE, T0, incident
 from deskflow import INCIDENT, Ticket
-from deskflow.adapters.sql import SqlTicketRepository, outbox_table, tickets_table
-from deskflow.codec import history_from_json
+from deskflow.adapters.sql import SqlTicketRepository, engine_for
+from deskflow.adapters.sql.schema import events_table, outbox_table, tickets_table
 from deskflow.events import CommentAdded
-from deskflow.exceptions import ConcurrencyError, InvalidInput
+from deskflow.exceptions import ConcurrencyError, InvalidInput, StorageError
+from deskflow.queries import TicketQuery
 from deskflow.testing.contracts import make_notification
 
-MakeEngine = Callable[..., sqlalchemy.Engine]
+MakeRepo = Callable[..., SqlTicketRepository]
 
 
 @pytest.fixture
-def make_engine() -> Iterator[MakeEngine]:
+def make_repo() -> Iterator[MakeRepo]:
     """
-    Create engines that are all disposed of after the test.
+    Create migrated repositories whose engines are all disposed of after the test.
     """
     engines: list[sqlalchemy.Engine] = []
 
-    def make(url: str = "sqlite+pysqlite:///:memory:", **kwargs: Any) -> sqlalchemy.Engine:
-        engine = sqlalchemy.create_engine(url, **kwargs)
+    def make(url: str = "sqlite://", **kwargs: Any) -> SqlTicketRepository:
+        engine = engine_for(url, **kwargs)
         engines.append(engine)
-        return engine
+        return SqlTicketRepository(engine, migrate=True)
 
     yield make
     for engine in engines:
@@ -49,18 +50,44 @@ def database(tmp_path: Path) -> str:
     """
     The URL of a SQLite database file that several engines can open.
     """
-    return f"sqlite+pysqlite:///{tmp_path / 'desk.db'}"
+    return f"sqlite:///{tmp_path / 'desk.db'}"
 
 
-def _commented(ticket: Ticket, body: str) -> Ticket:
+class Statements:
+    """
+    The statements an engine sends, BEGIN and COMMIT aside, while recording.
+    """
+
+    def __init__(self, engine: sqlalchemy.Engine) -> None:
+        self.engine = engine
+        self.sent: list[tuple[str, Any]] = []
+        #: How many rows of parameters each statement carried.
+        self.rows: list[int] = []
+
+    def _record(
+        self, _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool
+    ) -> None:
+        if statement.split(None, 1)[0].upper() not in {"BEGIN", "COMMIT", "ROLLBACK"}:
+            self.sent.append((statement, parameters))
+            self.rows.append(len(parameters) if many else 1)
+
+    def __enter__(self) -> Statements:
+        sqlalchemy.event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        sqlalchemy.event.remove(self.engine, "before_cursor_execute", self._record)
+
+
+def _commented(ticket: Ticket, body: str = "Looking.") -> Ticket:
     return ticket.record(CommentAdded(at=ticket.updated_at, actor=LEE.id, body=body))
 
 
-def test_a_reopened_database_has_the_same_tickets(make_engine: MakeEngine, database: str) -> None:
+def test_a_reopened_database_has_the_same_tickets(make_repo: MakeRepo, database: str) -> None:
     """
     A second repository over the same database file sees every ticket, check and item.
     """
-    first = SqlTicketRepository(make_engine(database))
+    first = make_repo(database)
     ticket = incident("T-1")
     first.add(ticket, next_check_at=T0, outbox=[make_notification("k-1")])
     changed = INCIDENT.fire(ticket, "assign", actor=LEE, at=T0, assignee="lee")
@@ -69,21 +96,18 @@ def test_a_reopened_database_has_the_same_tickets(make_engine: MakeEngine, datab
     first.mark_delivered(["k-1"])
     first.engine.dispose()
 
-    second = SqlTicketRepository(make_engine(database))
+    second = make_repo(database)
     assert changed == second.get("T-1")
     assert [changed] == second.by_assignee("lee")
     assert ["T-1"] == second.due(T0 + timedelta(hours=1), limit=10)
     assert ["k-2"] == [n.dedup_key for n in second.pending_notifications(limit=10)]
 
 
-def test_a_lost_race_writes_neither_ticket_nor_outbox(
-    make_engine: MakeEngine, database: str
-) -> None:
+def test_a_lost_race_writes_neither_events_nor_outbox(make_repo: MakeRepo, database: str) -> None:
     """
     Of two writers saving the same version, the second raises and writes nothing at all.
     """
-    winner = SqlTicketRepository(make_engine(database))
-    loser = SqlTicketRepository(make_engine(database))
+    winner, loser = make_repo(database), make_repo(database)
     winner.add(incident("T-1"))
     mine, theirs = winner.get("T-1"), loser.get("T-1")
     saved = _commented(mine, "Mine.")
@@ -96,65 +120,191 @@ def test_a_lost_race_writes_neither_ticket_nor_outbox(
             outbox=[make_notification("k-loser")],
         )
 
-    with make_engine(database).connect() as connection:
+    with winner.engine.connect() as connection:
         row = connection.execute(sqlalchemy.select(tickets_table)).one()
+        events = connection.execute(sqlalchemy.select(events_table.c.position)).scalars().all()
         keys = connection.execute(sqlalchemy.select(outbox_table.c.dedup_key)).scalars().all()
     assert (2, None) == (row.version, row.next_check_at)
-    assert saved.history == history_from_json(row.history)
+    assert [0, 1] == sorted(events)
+    assert saved == winner.get("T-1")
     assert ["k-winner"] == keys
 
 
-def test_a_failing_outbox_write_undoes_the_ticket_write(make_engine: MakeEngine) -> None:
+def test_the_event_key_refuses_a_racing_append(make_repo: MakeRepo) -> None:
     """
-    When queuing the outbox fails inside the save, the ticket update is rolled back too.
+    An event already stored at a position (a writer that got past the version guard)
+    makes the save a ConcurrencyError, and the row update is undone.
     """
-    repo = SqlTicketRepository(make_engine(poolclass=StaticPool))
+    repo = make_repo()
+    ticket = incident("T-1")
+    repo.add(ticket, next_check_at=T0)
+    with repo.engine.begin() as connection:
+        connection.execute(
+            events_table.insert().values(
+                ticket_id="T-1",
+                position=1,
+                type="CommentAdded",
+                schema_version=1,
+                at=0,
+                payload="{}",
+            )
+        )
+    with pytest.raises(ConcurrencyError, match="lost a race"):
+        repo.save(_commented(ticket), ticket.version, next_check_at=T0 + timedelta(hours=1))
+    assert ["T-1"] == repo.due(T0, limit=10)
+
+
+def test_a_host_constraint_is_a_storage_error_naming_it(make_repo: MakeRepo) -> None:
+    """
+    A host's own CHECK constraint that refuses a write is a StorageError naming the
+    constraint, not a lost race, and the write is undone whole.
+    """
+    repo = make_repo()
     ticket = incident("T-1")
     repo.add(ticket, next_check_at=T0)
     with repo.engine.begin() as connection:
         connection.exec_driver_sql(
-            "CREATE TRIGGER refuse BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'full'); END"
+            "CREATE TRIGGER refuse BEFORE INSERT ON deskflow_outbox "
+            "BEGIN SELECT RAISE(ABORT, 'outbox full'); END"
         )
-    with pytest.raises(ConcurrencyError):
+    with pytest.raises(StorageError, match="outbox full") as caught:
         repo.save(
-            _commented(ticket, "Lost?"),
+            _commented(ticket),
             ticket.version,
             next_check_at=T0 + timedelta(hours=3),
             outbox=[make_notification("k-1")],
         )
+    assert not isinstance(caught.value, ConcurrencyError)
     assert ticket == repo.get("T-1")
     assert ["T-1"] == repo.due(T0, limit=10)
     assert [] == repo.pending_notifications(limit=10)
 
 
-def test_due_reads_the_next_check_index(make_engine: MakeEngine) -> None:
+def test_a_check_constraint_is_named(make_repo: MakeRepo, database: str) -> None:
+    """
+    A CHECK constraint a host added to the tickets table is reported by its name.
+    """
+    repo = make_repo(database)
+    with repo.engine.begin() as connection:
+        # SQLite cannot add a constraint to a table; a host's migration rebuilds it.
+        connection.exec_driver_sql("ALTER TABLE deskflow_tickets RENAME TO old_tickets")
+        ddl = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'old_tickets'"
+        ).scalar_one()
+        connection.exec_driver_sql(
+            ddl.replace("old_tickets", "deskflow_tickets", 1).replace(
+                "PRIMARY KEY (id)",
+                "PRIMARY KEY (id), CONSTRAINT short_titles CHECK (length(title) < 20)",
+            )
+        )
+        connection.exec_driver_sql("DROP TABLE old_tickets")
+    with pytest.raises(StorageError) as caught:
+        repo.add(incident("T-1", title="A title far longer than twenty characters"))
+    assert "short_titles" == caught.value.constraint
+    assert not isinstance(caught.value, ConcurrencyError)
+    repo.add(incident("T-2", title="Short"))
+    assert "Short" == repo.get("T-2").title
+
+
+def test_a_comment_is_three_statements_in_one_transaction(make_repo: MakeRepo) -> None:
+    """
+    Saving a comment with its notification is one transaction of at most 4 statements:
+    the guarded row update, the event insert, the outbox insert.
+    """
+    repo = make_repo()
+    ticket = incident("T-1")
+    repo.add(ticket)
+    commits: list[object] = []
+
+    def commit(connection: object) -> None:
+        commits.append(connection)
+
+    sqlalchemy.event.listen(repo.engine, "commit", commit)
+    with Statements(repo.engine) as recorded:
+        repo.save(_commented(ticket), ticket.version, outbox=[make_notification("k-1")])
+    sqlalchemy.event.remove(repo.engine, "commit", commit)
+    verbs = [statement.split(None, 1)[0].upper() for statement, _ in recorded.sent]
+    assert ["UPDATE", "INSERT", "INSERT"] == verbs
+    assert 1 == len(commits)
+
+
+def test_get_is_one_select(make_repo: MakeRepo) -> None:
+    """
+    Loading a ticket reads its events in one statement.
+    """
+    repo = make_repo()
+    repo.add(_commented(incident("T-1")))
+    with Statements(repo.engine) as recorded:
+        repo.get("T-1")
+    assert 1 == len(recorded.sent)
+
+
+def test_a_save_appends_only_the_new_events(make_repo: MakeRepo) -> None:
+    """
+    Saving a comment on a ticket of 1,000 events inserts one event row, not the history.
+    """
+    repo = make_repo()
+    ticket = incident("T-1")
+    for n in range(999):
+        ticket = _commented(ticket, f"Note {n}.")
+    repo.add(ticket)
+    assert 1000 == ticket.version
+    longer = _commented(ticket, "One more.")
+    with Statements(repo.engine) as recorded:
+        repo.save(longer, ticket.version)
+    touching = [
+        rows
+        for (statement, _), rows in zip(recorded.sent, recorded.rows, strict=True)
+        if "deskflow_events" in statement
+    ]
+    assert [1] == touching
+    assert longer == repo.get("T-1")
+
+
+def test_due_reads_the_next_check_index(make_repo: MakeRepo) -> None:
     """
     SQLite answers due's query from the next-check index, without sorting.
     """
-    repo = SqlTicketRepository(make_engine(poolclass=StaticPool))
-    statements: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        statements.append((statement, parameters))
-
-    sqlalchemy.event.listen(repo.engine, "before_cursor_execute", record)
-    repo.due(T0, limit=10)
-    sqlalchemy.event.remove(repo.engine, "before_cursor_execute", record)
-    [(statement, parameters)] = statements
-
+    repo = make_repo()
+    with Statements(repo.engine) as recorded:
+        repo.due(T0, limit=10)
+    [(statement, parameters)] = recorded.sent
     with repo.engine.connect() as connection:
         plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
     details = " | ".join(str(row[-1]) for row in plan)
-    assert "ix_tickets_next_check_at" in details
+    assert "ix_deskflow_tickets_next_check_at_id" in details
     assert "TEMP B-TREE" not in details
 
 
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        (TicketQuery(requesters={"ann"}), "ix_deskflow_tickets_requester_created_at_id"),
+        (TicketQuery(states={"new"}), "ix_deskflow_tickets_state_created_at_id"),
+        (TicketQuery(groups={"network"}), "ix_deskflow_tickets_group_name_created_at_id"),
+        (TicketQuery(), "ix_deskflow_tickets_created_at_id"),
+    ],
+)
+def test_find_filters_are_indexed(make_repo: MakeRepo, query: TicketQuery, index: str) -> None:
+    """
+    A listing by requester, state or group (or none) reads its index, already in order.
+    """
+    repo = make_repo()
+    with Statements(repo.engine) as recorded:
+        repo.find(query, limit=10)
+    [(statement, parameters)] = recorded.sent
+    with repo.engine.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+    details = " | ".join(str(row[-1]) for row in plan)
+    assert index in details
+
+
 @pytest.mark.slow
-def test_due_over_ten_thousand_tickets(make_engine: MakeEngine) -> None:
+def test_due_over_ten_thousand_tickets(make_repo: MakeRepo) -> None:
     """
     Over 10,000 tickets, due returns the earliest due ids, ties by id, at most limit.
     """
-    repo = SqlTicketRepository(make_engine(poolclass=StaticPool))
+    repo = make_repo()
     checks: dict[str, datetime] = {}
     for n in range(10_000):
         ticket_id = f"T-{n}"
@@ -169,26 +319,53 @@ def test_due_over_ten_thousand_tickets(make_engine: MakeEngine) -> None:
     assert [] == repo.due(T0 - timedelta(microseconds=1), limit=10)
 
 
-def test_mark_delivered_takes_many_keys(make_engine: MakeEngine) -> None:
+def test_mark_delivered_takes_many_keys(make_repo: MakeRepo) -> None:
     """
     Marking more keys than one statement carries delivers them all.
     """
-    repo = SqlTicketRepository(make_engine(poolclass=StaticPool))
+    repo = make_repo()
     keys = [f"k-{n}" for n in range(1_200)]
     repo.add(incident("T-1"), outbox=[make_notification(key) for key in keys])
     repo.mark_delivered(keys[:-1])
     assert [keys[-1]] == [n.dedup_key for n in repo.pending_notifications(limit=2_000)]
 
 
-def test_tables_can_be_left_to_migrations(make_engine: MakeEngine) -> None:
+def test_a_corrupt_event_row_is_a_storage_error(make_repo: MakeRepo) -> None:
     """
-    With create_tables=False nothing is created until create_tables() is called.
+    An event row that no longer decodes makes get a StorageError naming the ticket.
     """
-    engine = make_engine(poolclass=StaticPool)
-    repo = SqlTicketRepository(engine, create_tables=False)
-    assert [] == sqlalchemy.inspect(engine).get_table_names()
-    repo.create_tables()
-    assert ["outbox", "tickets"] == sorted(sqlalchemy.inspect(engine).get_table_names())
+    repo = make_repo()
+    repo.add(_commented(incident("T-1")))
+    with repo.engine.begin() as connection:
+        connection.execute(
+            events_table.update().where(events_table.c.position == 1).values(payload="{oops")
+        )
+    with pytest.raises(StorageError, match="ticket 'T-1': stored event 1"):
+        repo.get("T-1")
+
+
+def test_a_corrupt_outbox_item_becomes_a_dead_letter(make_repo: MakeRepo) -> None:
+    """
+    An outbox item whose payload no longer reads is set aside as a dead letter, and the
+    round delivers the others.
+    """
+    repo = make_repo()
+    repo.add(incident("T-1"), outbox=[make_notification("k-1"), make_notification("k-2")])
+    with repo.engine.begin() as connection:
+        connection.execute(
+            outbox_table.update().where(outbox_table.c.dedup_key == "k-1").values(payload="[")
+        )
+    claimed = repo.claim_notifications(T0, 10, owner="w1", lease=timedelta(minutes=1))
+    assert ["k-2"] == [item.dedup_key for item in claimed]
+    with repo.engine.connect() as connection:
+        status = connection.execute(
+            sqlalchemy.select(outbox_table.c.status, outbox_table.c.last_error).where(
+                outbox_table.c.dedup_key == "k-1"
+            )
+        ).one()
+    assert "dead" == status.status
+    assert "cannot be read" in status.last_error
+    assert [] == repo.dead_letters(10)
 
 
 def test_needs_an_engine() -> None:
@@ -204,7 +381,8 @@ def test_missing_sqlalchemy_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> 
     Importing the adapter without SQLAlchemy says which extra to install.
     """
     monkeypatch.setitem(sys.modules, "sqlalchemy", None)
-    monkeypatch.delitem(sys.modules, "deskflow.adapters.sql")
+    for name in [m for m in sys.modules if m.startswith("deskflow.adapters.sql")]:
+        monkeypatch.delitem(sys.modules, name)
     with pytest.raises(ImportError, match=r"pip install 'deskflow\[sql\]'"):
         importlib.import_module("deskflow.adapters.sql")
 

@@ -57,16 +57,52 @@ def text(
     blankness the same way but comes back as given: its indentation and line breaks are
     the author's (a pasted log, a Markdown list), and the audit trail keeps what was written.
     """
-    # The common case, a string that neither starts nor ends with whitespace, is returned
-    # at the cost of three tests: this check sits on the hot path of every event.
-    if type(value) is str and value and not value[0].isspace() and not value[-1].isspace():
+    # The common case, an ASCII string without NUL that neither starts nor ends with
+    # whitespace, is returned at the cost of a few C-speed tests: this check sits on the hot
+    # path of every event.
+    if (
+        type(value) is str
+        and value
+        and not value[0].isspace()
+        and not value[-1].isspace()
+        and storable(value)
+    ):
         return value
     if not isinstance(value, str):
         raise InvalidInput(f"{name} must be a string, got {type(value).__name__} {value!r}")
+    refuse_unstorable(name, value)
     stripped = value.strip()
     if not stripped and not allow_empty:
         raise InvalidInput(f"{name} must not be empty or only whitespace, got {value!r}")
     return value if keep_whitespace else stripped
+
+
+def storable(value: str) -> bool:
+    """
+    True if ``value`` can be written as UTF-8 without NUL: what every store can hold.
+    """
+    if "\x00" in value:
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
+
+
+def refuse_unstorable(name: str, value: str) -> None:
+    """
+    Raise InvalidInput if ``value`` holds a NUL character or a lone surrogate.
+
+    Neither can be stored (PostgreSQL refuses NUL in text, UTF-8 has no lone surrogates), so
+    they are refused where text enters, the same for every repository.
+    """
+    if "\x00" in value:
+        raise InvalidInput(f"{name} must not contain NUL characters, got {value!r}")
+    if not storable(value):
+        raise InvalidInput(f"{name} must not contain lone surrogates, got {value!r}")
 
 
 def optional_text(name: str, value: object) -> str | None:

@@ -162,6 +162,14 @@ def check_opened(event: TicketOpened) -> None:
         and type(event.tier) is int
         and event.tier >= 1
         and at.utcoffset() is not None
+        and _checks.storable(
+            event.ticket_id
+            + event.requester
+            + event.actor
+            + event.state
+            + title
+            + event.description
+        )
     ):
         return
     _check_all(event)

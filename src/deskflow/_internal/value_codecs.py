@@ -67,7 +67,20 @@ def _encode_float(value: object) -> object:
 _NULL = _scalar("null", lambda v: v is None)
 _BOOL = _scalar("bool", lambda v: isinstance(v, bool))
 _INT = _scalar("int", _is_int)
-_STR = _scalar("str", lambda v: isinstance(v, str))
+_ANY_STR = _scalar("str", lambda v: isinstance(v, str))
+
+
+def _encode_str(value: object) -> object:
+    # A lone surrogate cannot be written as UTF-8: refused here, not by a database driver.
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise Mismatch(f"a string with a lone surrogate cannot be stored: {value!r}") from None
+    return _ANY_STR.encode(value)
+
+
+_STR = ValueCodec("str", _encode_str, _ANY_STR.decode)
 _FLOAT = ValueCodec("float", _encode_float, _encode_float)
 
 _INSTANT = re.compile(r"(?P<iso>[^\[\]]+)(?:\[(?P<zone>[^\[\]]+)\])?")

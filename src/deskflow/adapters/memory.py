@@ -24,7 +24,7 @@ from deskflow._internal.storage import (
     checked_strings,
     checked_ticket,
 )
-from deskflow.adapters import _writes
+from deskflow._internal.writes import OneTicketWrites
 from deskflow.exceptions import ConcurrencyError, InvalidInput, NotFound
 from deskflow.notifications import Notification, NotificationFailed
 from deskflow.outbox import DeliveryFailure, OutboxItem
@@ -50,7 +50,7 @@ def _oldest_first(ticket: Ticket) -> tuple[datetime, str]:
     return ticket.created_at, ticket.id
 
 
-class InMemoryTicketRepository(_writes.OneTicketWrites):
+class InMemoryTicketRepository(OneTicketWrites):
     """
     A [`TicketRepository`][deskflow.ports.TicketRepository] in a dict, safe to share between
     threads (every method runs under one lock).
