@@ -140,14 +140,20 @@ def _load_notifier(spec: str | None) -> Notifier:
     return notifier
 
 
-def _sql() -> object:
+def _engine(url: str) -> Any:
+    # The engine for a --db URL; a URL SQLAlchemy cannot use is the user's error, said plainly.
     try:
-        from deskflow.adapters import sql
+        import sqlalchemy
+
+        from deskflow.adapters.sql import engine_for
     except ImportError as error:  # pragma: no cover - the sql extra is not installed
         raise DeskflowError(
             f"the SQL adapter needs SQLAlchemy: pip install 'deskflow[sql]' ({error})"
         ) from None
-    return sql
+    try:
+        return engine_for(url)
+    except sqlalchemy.exc.ArgumentError as error:
+        raise DeskflowError(f"not a database URL deskflow can use: {url!r} ({error})") from None
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -156,17 +162,18 @@ def _worker(args: argparse.Namespace) -> int:
     from deskflow.service import HelpDesk
     from deskflow.worker import run_worker
 
-    sql: Any = _sql()
     try:
         interval = parse_duration(args.interval)
     except ValueError as error:
         raise DeskflowError(f"--interval: {error}") from None
     notifier = _load_notifier(args.notifier)
-    engine = sql.engine_for(args.db)
+    engine = _engine(args.db)
+    from deskflow.adapters.sql import SqlTicketRepository
+
     try:
         desk = HelpDesk.from_config(
             args.config,
-            repository=sql.SqlTicketRepository(engine, migrate=False),
+            repository=SqlTicketRepository(engine, migrate=False),
             notifier=notifier,
             clock=SystemClock(),
             worker_id=args.worker_id,
@@ -191,10 +198,11 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
-    sql: Any = _sql()
-    engine = sql.engine_for(args.url)
+    engine = _engine(args.url)
+    from deskflow.adapters.sql import upgrade
+
     try:
-        sql.upgrade(engine)
+        upgrade(engine)
     finally:
         engine.dispose()
     print(f"{engine.url.render_as_string(hide_password=True)} is at the current schema")

@@ -178,3 +178,20 @@ def test_a_bad_interval_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> 
     status = main(["worker", "--db", "sqlite://", "--config", "desk.toml", "--interval", "soon"])
     assert 1 == status
     assert "not a duration: 'soon'" in capsys.readouterr().err
+
+
+def test_a_worker_on_a_database_never_upgraded_says_what_to_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """
+    A worker refuses a database behind the schema, with status 1 and the command to run;
+    a URL that is not one is refused the same way.
+    """
+    from deskflow.cli import main
+
+    config = str(DEFAULT_CONFIG)
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    assert 1 == main(["worker", "--once", "--db", url, "--config", config])
+    assert "upgrade" in capsys.readouterr().err
+    assert 1 == main(["worker", "--once", "--db", "nonsense://x", "--config", config])
+    assert "not a database URL" in capsys.readouterr().err
