@@ -200,10 +200,13 @@ class Pipeline:
     def _next_check(self, ticket: Ticket, now: datetime) -> datetime | None:
         if self.desk.workflow_for(ticket).is_final(ticket.state):
             return None
-        report = self.desk.sla_for(ticket).evaluate(ticket, now)
-        candidates = [report.next_check_at, self.desk.auto_close_at(ticket)]
+        sla = self.desk.sla_for(ticket)
         escalation = self.desk.escalation_for(ticket)
-        if escalation is not None:
+        if escalation is None:  # the clocks alone: no report needed
+            candidates = [sla.next_check_at(ticket, now), self.desk.auto_close_at(ticket)]
+        else:
+            report = sla.evaluate(ticket, now)
+            candidates = [report.next_check_at, self.desk.auto_close_at(ticket)]
             candidates.append(escalation.next_check_at(ticket, report, now))
         upcoming = [c for c in candidates if c is not None]
         if not upcoming:

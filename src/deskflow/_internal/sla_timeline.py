@@ -12,6 +12,7 @@ and the last priority of the group's chain is the one in force.
 from __future__ import annotations
 
 import itertools
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -267,11 +268,51 @@ def fold(history: Iterable[Event], clocks: Sequence[Clock]) -> None:
 Pieces = list[tuple[datetime, timedelta | None]]
 
 
+class Timeline:
+    """
+    The running intervals of a cycle up to ``end`` with running totals of their business
+    time, so the business time run before any instant is one binary search and one
+    ``elapsed`` away.
+    """
+
+    __slots__ = ("cal", "cumulative", "starts", "stops", "total")
+
+    def __init__(self, cycle: Cycle, cal: BusinessCalendar, end: datetime) -> None:
+        self.cal = cal
+        self.starts: list[datetime] = []
+        self.stops: list[datetime] = []
+        #: Business time of the intervals before each one.
+        self.cumulative: list[timedelta] = []
+        total = timedelta(0)
+        elapsed = cal.elapsed
+        for start, stop in cycle.segments:
+            if start > end:
+                break
+            stop = end if stop is None or stop > end else stop
+            self.starts.append(start)
+            self.stops.append(stop)
+            self.cumulative.append(total)
+            total += elapsed(start, stop)
+        self.total = total
+
+    def at(self, until: datetime) -> timedelta:
+        """
+        Business time run before ``until`` (at most ``end``).
+        """
+        j = bisect_left(self.starts, until) - 1
+        if j < 0:
+            return timedelta(0)
+        stop = self.stops[j]
+        return self.cumulative[j] + self.cal.elapsed(
+            self.starts[j], until if until < stop else stop
+        )
+
+
 def pieces(
     cycle: Cycle,
     targets_by_priority: Mapping[Priority, timedelta],
     retroactive: bool,
-    cal: BusinessCalendar,
+    timeline: Timeline,
     end: datetime,
 ) -> Pieces:
     """
@@ -290,7 +331,7 @@ def pieces(
         if not pieces or pieces[-1][1] is None or new is None:
             pieces.append((at, new))
             continue
-        used = elapsed_until(cycle, cal, min(at, end))
+        used = timeline.at(min(at, end))
         old = pieces[-1][1]
         left = max(0.0, 1 - used / old) if old else 0.0
         pieces.append((at, used + new * left))
@@ -321,35 +362,33 @@ def crossing(
     """
     When the clock reaches ``threshold``: within [start, end], or (``future``) after ``end``
     if it keeps running under the last target.
+
+    The running intervals are cut at each change of target; one pass walks both in order.
     """
     elapsed = timedelta(0)
     bounds = [at for at, _ in pieces[1:]]
+    marks = [None if target is None else mark_of(target) for _, target in pieces]
+    k = 0  # pieces[k] is in force; bounds[k] is when the next one starts
     for start, stop in cycle.segments:
         stop = stop or end
-        cuts = [start, *(b for b in bounds if start < b < stop), stop]
-        for a, b in itertools.pairwise(cuts):
-            target = _target_at(pieces, a)
-            if target is not None:
-                mark = mark_of(target)
+        a = start
+        while True:
+            while k < len(bounds) and bounds[k] <= a:
+                k += 1
+            b = bounds[k] if k < len(bounds) and bounds[k] < stop else stop
+            part = cal.elapsed(a, b)
+            mark = marks[k]
+            if mark is not None:
                 if elapsed >= mark:
                     return a
-                part = cal.elapsed(a, b)
                 if elapsed + part >= mark:
                     return cal.add(a, mark - elapsed)
-                elapsed += part
-            else:
-                elapsed += cal.elapsed(a, b)
+            elapsed += part
+            if b >= stop:
+                break
+            a = b
     if future:
-        target = pieces[-1][1]
-        if target is not None:
-            mark = mark_of(target)
+        mark = marks[-1]
+        if mark is not None:
             return cal.add(end, max(mark - elapsed, timedelta(0)))
     return None
-
-
-def _target_at(pieces: Pieces, at: datetime) -> timedelta | None:
-    target = pieces[0][1]
-    for since, value in pieces:
-        if since <= at:
-            target = value
-    return target

@@ -1,0 +1,146 @@
+"""
+The fast SLA paths agree exactly with the reference `SlaPolicy.evaluate()`: the next check time
+without a report, and the short path of always-open calendars. Random calendars (overnight
+shifts, holidays, overrides, DST zones), pauses and holds, priority changes in both modes,
+reopen cycles and simultaneous events. Any difference is a bug, never a tolerance.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from datetime import UTC, date, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from builders import ANN, M
+from deskflow import INCIDENT, Actor, InvalidTransition, Priority, Role, Ticket
+from deskflow.calendars import BusinessCalendar
+from deskflow.enums import Visibility
+from deskflow.events import CommentAdded, PriorityChanged
+from deskflow.sla import PriorityChangeMode, SlaPolicy
+from deskflow.testing.strategies import details_for
+
+AGENT = Actor("lee", Role.AGENT, tier=3)
+#: At least 1,000 examples a test under the ci profile; the profile's own count otherwise.
+MANY = (
+    settings(max_examples=max(1_000, settings().max_examples))
+    if (os.environ.get("HYPOTHESIS_PROFILE") == "ci")
+    else settings()
+)
+
+ZONES = ["UTC", "Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kolkata"]
+SPANS = ["09:00-17:00", "08:00-12:00", "13:00-18:30", "22:00-06:00", "00:00-24:00", "12:00-12:00"]
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+@st.composite
+def calendars(draw: st.DrawFn) -> BusinessCalendar:
+    """
+    A random calendar: always open, or a random week with holidays and overrides.
+    """
+    zone = draw(st.sampled_from(ZONES))
+    if draw(st.booleans()) and draw(st.booleans()):
+        return BusinessCalendar.always(zone)
+    weekly = {
+        day: draw(st.lists(st.sampled_from(SPANS), max_size=2))
+        for day in draw(st.lists(st.sampled_from(DAYS), min_size=1, unique=True))
+    }
+    if not any(weekly.values()):
+        weekly[DAYS[0]] = ["09:00-17:00"]
+    some_days = st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 12, 31))
+    holidays = draw(st.lists(some_days, max_size=6))
+    overrides = draw(
+        st.dictionaries(some_days, st.lists(st.sampled_from(SPANS), max_size=1), max_size=3)
+    )
+    return BusinessCalendar(zone, weekly, holidays=holidays, overrides=overrides)
+
+
+@st.composite
+def histories(draw: st.DrawFn, max_steps: int = 30) -> tuple[Ticket, datetime]:
+    """
+    A ticket worked by random triggers (holds, resolves, reopens), comments and priority
+    changes, several often at one instant; and an instant not before its last change.
+    """
+    start = draw(st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 11, 1)))
+    now = start.replace(tzinfo=UTC)
+    t = INCIDENT.open(
+        "T-1", title="x", requester=ANN, at=now, priority=draw(st.sampled_from(Priority))
+    )
+    for _ in range(draw(st.integers(0, max_steps))):
+        now += draw(st.sampled_from([timedelta(0), M, 7 * M, 3 * 60 * M, 26 * 60 * M]))
+        kind = draw(st.sampled_from(["trigger", "trigger", "trigger", "comment", "priority"]))
+        if kind == "trigger" and INCIDENT.allowed(t.state):
+            trigger = draw(st.sampled_from(INCIDENT.allowed(t.state)))
+            details = draw(details_for(INCIDENT, t.state, trigger))
+            with contextlib.suppress(InvalidTransition):
+                t = INCIDENT.fire(t, trigger, actor=AGENT, at=now, **details)
+        elif kind == "comment":
+            by = draw(st.sampled_from([AGENT, ANN]))
+            t = t.record(
+                CommentAdded(
+                    at=now,
+                    actor=by.id,
+                    body="...",
+                    visibility=draw(st.sampled_from(Visibility)),
+                    author_role=by.role,
+                )
+            )
+        elif kind == "priority":
+            new = draw(st.sampled_from(Priority))
+            t = t.record(PriorityChanged(at=now, actor="sup", priority=new, previous=t.priority))
+    return t, now + M * draw(st.integers(0, 6000)) + timedelta(seconds=draw(st.integers(0, 59)))
+
+
+@MANY
+@given(case=histories(), cal=calendars(), mode=st.sampled_from(PriorityChangeMode))
+def test_next_check_equals_the_reports(
+    case: tuple[Ticket, datetime], cal: BusinessCalendar, mode: PriorityChangeMode
+) -> None:
+    """
+    next_check_at(ticket, now) is evaluate(ticket, now).next_check_at, also at that instant.
+    """
+    ticket, now = case
+    policy = SlaPolicy.itil(cal, priority_change=mode)
+    for _ in range(3):  # then at the next check itself, where a threshold is reached exactly
+        expected = policy.evaluate(ticket, now).next_check_at
+        assert policy.next_check_at(ticket, now) == expected
+        if expected is None:
+            break
+        now = expected
+
+
+@MANY
+@given(
+    zone=st.sampled_from(ZONES),
+    start=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 1, 1)),
+    span=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)),
+)
+def test_the_short_path_of_always_open_calendars_is_exact(
+    zone: str, start: datetime, span: timedelta
+) -> None:
+    """
+    A 24x7 calendar (short path) adds and measures as one open every day 12:00-12:00
+    (the same hours, which takes the general path).
+    """
+    short = BusinessCalendar.always(zone)
+    general = BusinessCalendar(zone, {day: ["12:00-12:00"] for day in DAYS})
+    assert short.always_open
+    assert not general.always_open
+    at = start.replace(tzinfo=UTC)
+    assert short.add(at, span) == general.add(at, span)
+    assert short.add(at, span).tzinfo is general.add(at, span).tzinfo
+    assert short.elapsed(at, at + span) == general.elapsed(at, at + span)
+
+
+def test_a_holiday_or_a_short_day_is_not_always_open() -> None:
+    """
+    Only a calendar open every instant takes the short path.
+    """
+    week = {day: ["00:00-24:00"] for day in DAYS}
+    assert not BusinessCalendar("UTC", week, holidays=[date(2026, 5, 1)]).always_open
+    assert BusinessCalendar(
+        "UTC", week, holidays=[date(2026, 5, 1)], overrides={date(2026, 5, 1): ["00:00-24:00"]}
+    ).always_open
+    assert not BusinessCalendar("UTC", {**week, "sun": ["00:00-23:59"]}).always_open
