@@ -32,8 +32,8 @@ import attrs
 from deskflow._internal import checks as _checks
 from deskflow._internal.json_forms import json_form
 from deskflow._internal.sla_checks import checked_items, checked_metrics, names, targets
-from deskflow._internal.sla_next import next_check
-from deskflow._internal.sla_timeline import Clock, Rules, Timeline, crossing, fold, pieces
+from deskflow._internal.sla_next import folded_clocks, next_check
+from deskflow._internal.sla_timeline import Clock, Rules, Timeline, crossing, pieces
 from deskflow.calendars import BusinessCalendar
 from deskflow.enums import Metric, Priority
 from deskflow.exceptions import ConfigError, InvalidInput
@@ -407,8 +407,12 @@ class SlaPolicy:
                 f"{ticket.updated_at.isoformat()}"
             )
         cal = calendar if calendar is not None else self.calendar_for(ticket)
-        clocks = [Clock(metric, self.rules(metric)) for metric in self.metrics]
-        fold(ticket.history, clocks)
+        clocks = folded_clocks(
+            ticket,
+            self,
+            lambda: [Clock(metric, self.rules(metric)) for metric in self.metrics],
+            cal,
+        )
         return clocks, cal
 
     def next_check_at(

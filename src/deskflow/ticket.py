@@ -153,6 +153,10 @@ class Ticket:
     links: tuple[Link, ...] = ()
     feedback: Feedback | None = None
     history: tuple[Event, ...] = ()
+    # A value derived from a prefix of the history (the SLA fold), carried from a ticket to
+    # the one `evolve` makes from it, whose history has that same prefix; not part of the
+    # ticket's value. Read and set with memo_of / remember.
+    _memo: object = attrs.field(default=None, init=False, eq=False, repr=False, hash=False)
 
     # What never changes after opening is read from the opening event, not copied: it keeps
     # tickets small and every trigger cheaper.
@@ -266,7 +270,10 @@ class Ticket:
             values[_INDEX[name]] = value
         values[_UPDATED_AT] = event.at
         values[_HISTORY] = (*self.history, event)
-        return Ticket(*values)
+        ticket = Ticket(*values)
+        if self._memo is not None:
+            object.__setattr__(ticket, "_memo", self._memo)
+        return ticket
 
     @classmethod
     def replay(cls, history: Iterable[Event]) -> Ticket:
@@ -357,13 +364,28 @@ def _with(
     return Ticket(*values)
 
 
-_NAMES = tuple(a.name for a in attrs.fields(Ticket))
+_NAMES = tuple(a.name for a in attrs.fields(Ticket) if a.init)
 _ALL_FIELDS = operator.attrgetter(*_NAMES)
 _INDEX = {name: i for i, name in enumerate(_NAMES)}
 _UPDATED_AT = _INDEX["updated_at"]
 _HISTORY = _INDEX["history"]
 _COMMENTS = _INDEX["comments"]
 _LINKS = _INDEX["links"]
+
+
+def memo_of(ticket: Ticket) -> object:
+    """
+    The value derived from a prefix of ``ticket``'s history that it carries, or None.
+    """
+    return ticket._memo
+
+
+def remember(ticket: Ticket, value: object) -> None:
+    """
+    Let ``ticket`` carry ``value``, derived from a prefix of its history (a cache: the
+    ticket's value and equality are unchanged).
+    """
+    object.__setattr__(ticket, "_memo", value)
 
 
 def check_tier(value: object) -> int:

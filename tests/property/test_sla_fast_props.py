@@ -19,7 +19,7 @@ from deskflow import INCIDENT, Actor, InvalidTransition, Priority, Role, Ticket
 from deskflow.calendars import BusinessCalendar
 from deskflow.enums import Visibility
 from deskflow.events import CommentAdded, PriorityChanged
-from deskflow.sla import PriorityChangeMode, SlaPolicy
+from deskflow.sla import ClockState, PriorityChangeMode, SlaPolicy
 from deskflow.testing.strategies import details_for
 
 AGENT = Actor("lee", Role.AGENT, tier=3)
@@ -144,3 +144,71 @@ def test_a_holiday_or_a_short_day_is_not_always_open() -> None:
         "UTC", week, holidays=[date(2026, 5, 1)], overrides={date(2026, 5, 1): ["00:00-24:00"]}
     ).always_open
     assert not BusinessCalendar("UTC", {**week, "sun": ["00:00-23:59"]}).always_open
+
+
+@MANY
+@given(
+    case=histories(),
+    cal=calendars(),
+    mode=st.sampled_from(PriorityChangeMode),
+    cuts=st.lists(st.integers(1, 40), max_size=3),
+    later=st.integers(0, 3000),
+)
+def test_the_incremental_fold_equals_the_full_fold(
+    case: tuple[Ticket, datetime],
+    cal: BusinessCalendar,
+    mode: PriorityChangeMode,
+    cuts: list[int],
+    later: int,
+) -> None:
+    """
+    A ticket evaluated at random points of its history while it was recorded (each
+    evaluation leaves a fold the next ticket carries on) gets the report a fresh replay of
+    its history gets, and so does a sibling recorded from the same evaluated prefix.
+    """
+    ticket, _ = case
+    policy = SlaPolicy.itil(cal, priority_change=mode)
+    events = ticket.history
+    points = sorted({min(cut, len(events)) for cut in cuts})
+    evaluated: list[Ticket] = []
+
+    def agrees(t: Ticket, now: datetime) -> None:
+        assert policy.evaluate(t, now) == policy.evaluate(Ticket.replay(t.history), now)
+
+    t = Ticket.replay(events[:1])
+    for k, event in enumerate(events[1:], start=1):
+        if k in points:
+            agrees(t, t.updated_at)  # leaves the fold of history[:k] on t
+            evaluated.append(t)
+            for step, by in ((timedelta(0), ANN), (timedelta(0), AGENT), (M, ANN)):
+                # siblings fold on from the same fold, joining its last instant or not
+                sibling = t.record(
+                    CommentAdded(at=t.updated_at + step, actor=by.id, body="-", author_role=by.role)
+                )
+                agrees(sibling, sibling.updated_at)
+            for earlier in evaluated:  # the folds they carried on from are unchanged
+                agrees(earlier, t.updated_at)
+        t = t.record(event)
+    assert t == ticket
+    now = ticket.updated_at + M * later
+    fresh = Ticket.replay(events)
+    assert policy.evaluate(t, now) == policy.evaluate(fresh, now)
+    assert policy.next_check_at(t, now) == policy.evaluate(fresh, now).next_check_at
+    assert policy.evaluate(t, now) == policy.evaluate(t, now)  # and again, from its own fold
+
+
+def test_a_command_joining_the_last_instant_refolds_that_instant_whole() -> None:
+    """
+    A requester's message then an agent's reply at that same instant: the reply does not
+    answer it (the instant is one group), whether the message's fold was kept or not.
+    """
+    policy = SlaPolicy.itil(BusinessCalendar.always())
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    t = INCIDENT.open("T-1", title="x", requester=ANN, at=at, priority="P3")
+    t = INCIDENT.fire(t, "assign", actor=AGENT, at=at + M, group="g", assignee="lee")
+    t = t.record(CommentAdded(at=at + 2 * M, actor="ann", body="?", author_role="requester"))
+    policy.evaluate(t, t.updated_at)  # keeps the fold up to the message's instant
+    t = t.record(CommentAdded(at=at + 2 * M, actor="lee", body="!", author_role="agent"))
+    clock = policy.evaluate(t, t.updated_at)["next_response"]
+    assert clock.state is ClockState.RUNNING
+    assert policy.evaluate(Ticket.replay(t.history), t.updated_at)["next_response"] == clock

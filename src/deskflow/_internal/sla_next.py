@@ -16,8 +16,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from deskflow._internal.sla_timeline import Clock, Pieces, Timeline, pieces
+from deskflow._internal.sla_timeline import (
+    Clock,
+    Folded,
+    Pieces,
+    Timeline,
+    fold,
+    last_group_start,
+    pieces,
+)
 from deskflow.enums import Metric, Priority
+from deskflow.ticket import Ticket, memo_of, remember
 
 if TYPE_CHECKING:
     from deskflow.calendars import BusinessCalendar
@@ -38,6 +47,10 @@ class Targets(Protocol):
         """
 
 
+def _start_of(segment: tuple[datetime, datetime | None]) -> datetime:
+    return segment[0]
+
+
 def _breach(target: timedelta) -> timedelta:
     return target * 1.0  # as Threshold("breach", share=1.0).mark
 
@@ -47,15 +60,15 @@ def _ran_into(
 ) -> list[tuple[timedelta, timedelta]]:
     # For each piece with a target that the clock ran in: (its target, the business time run
     # by the piece's end). A mark is passed iff one piece's time reaches that piece's mark.
-    starts, stops = timeline.starts, timeline.stops
+    segments = timeline.segments
     out: list[tuple[timedelta, timedelta]] = []
     for i, (since, target) in enumerate(steps):
         if target is None:
             continue
         until = steps[i + 1][0] if i + 1 < len(steps) else None
-        j = bisect_left(starts, since)
-        ran = (j < len(starts) and (until is None or starts[j] < until)) or (
-            j > 0 and stops[j - 1] > since
+        j = bisect_left(segments, since, key=_start_of)
+        ran = (j < len(segments) and (until is None or segments[j][0] < until)) or (
+            j > 0 and (segments[j - 1][1] or now) > since
         )
         if ran:
             reached = timeline.total if until is None or until >= now else timeline.at(until)
@@ -93,3 +106,30 @@ def next_check(
             if soonest is None or left < soonest:
                 soonest = left
     return None if soonest is None else cal.add(now, soonest)
+
+
+def folded_clocks(
+    ticket: Ticket, owner: object, make: Callable[[], list[Clock]], cal: BusinessCalendar
+) -> list[Clock]:
+    """
+    The clocks of ``owner`` (an SLA policy; ``make`` builds its fresh clocks) folded over
+    ``ticket``'s history.
+
+    The fold up to the last group of equal timestamps is carried by the ticket, and by the
+    tickets `Ticket.evolve` makes from it, whose histories extend it: a command folds only
+    its own events (and the group they join), whatever the length of the history.
+    """
+    history = ticket.history
+    memo = memo_of(ticket)
+    stop = last_group_start(history)
+    folded: Folded | None = None
+    if isinstance(memo, tuple) and memo[0] is owner and memo[1].count <= stop:
+        folded = memo[1]
+    if folded is None:
+        clocks = tuple(make())
+        folded = Folded(0, fold((), clocks), clocks)
+    extended = folded.extend(history, stop)
+    extended.warm(cal)
+    if not (isinstance(memo, tuple) and memo[1] is extended):
+        remember(ticket, (owner, extended))
+    return extended.finish(history)

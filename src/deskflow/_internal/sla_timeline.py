@@ -67,6 +67,41 @@ class Cycle:
     priorities: list[tuple[datetime, Priority | None]] = attrs.Factory(list)
     numbers: list[tuple[datetime, int]] = attrs.Factory(list)
     completed_at: datetime | None = None
+    #: Per calendar (by id, with the calendar): the business time before each closed
+    #: interval and after the last. A closed interval never changes, so these only grow.
+    sums: dict[int, tuple[BusinessCalendar, list[timedelta]]] = attrs.Factory(dict)
+
+    def copy(self) -> Cycle:
+        """
+        An independent copy, to fold on without changing this one.
+        """
+        return Cycle(
+            self.number,
+            self.started_at,
+            list(self.segments),
+            list(self.priorities),
+            list(self.numbers),
+            self.completed_at,
+            {key: (cal, list(cum)) for key, (cal, cum) in self.sums.items()},
+        )
+
+    def cumulative(self, cal: BusinessCalendar) -> list[timedelta]:
+        """
+        ``[0, b(0), b(0) + b(1), ...]``: the business time before each closed interval and
+        after the last one (``b(i)``: interval i's business time on ``cal``).
+        """
+        entry = self.sums.get(id(cal))
+        if entry is None or entry[0] is not cal:
+            entry = self.sums[id(cal)] = (cal, [timedelta(0)])
+        cum = entry[1]
+        segments = self.segments
+        closed = len(segments) - (1 if self.running else 0)
+        elapsed = cal.elapsed
+        while len(cum) <= closed:
+            start, stop = segments[len(cum) - 1]
+            assert stop is not None
+            cum.append(cum[-1] + elapsed(start, stop))
+        return cum
 
     @property
     def running(self) -> bool:
@@ -117,6 +152,13 @@ class Clock:
     cycle: Cycle | None = None
     cycles: int = 0
     dedup_cycle: int = 0
+
+    def copy(self) -> Clock:
+        """
+        An independent copy, to fold on without changing this one.
+        """
+        cycle = None if self.cycle is None else self.cycle.copy()
+        return Clock(self.metric, self.rules, cycle, self.cycles, self.dedup_cycle)
 
     def _start(self, at: datetime, view: _View) -> None:
         self.cycles += 1
@@ -222,11 +264,12 @@ def _priority_chain(
     return priority
 
 
-def fold(history: Iterable[Event], clocks: Sequence[Clock]) -> None:
+def fold(history: Iterable[Event], clocks: Sequence[Clock], view: _View | None = None) -> _View:
     """
-    Feed ``history`` to ``clocks``, one group of equal timestamps at a time.
+    Feed ``history`` to ``clocks``, one group of equal timestamps at a time, from ``view``
+    (what the events before it left); return what it leaves.
     """
-    view = _View()
+    view = _View() if view is None else attrs.evolve(view)
     for at, group_iter in itertools.groupby(history, key=lambda e: e.at):
         group = list(group_iter)
         before = attrs.evolve(view)
@@ -263,6 +306,57 @@ def fold(history: Iterable[Event], clocks: Sequence[Clock]) -> None:
                 agent_replied=agent_replied,
                 requester_wrote=requester_wrote,
             )
+    return view
+
+
+@attrs.frozen
+class Folded:
+    """
+    The fold of a history's first ``count`` events, which end a group of equal timestamps:
+    a command folds only the events after it. Never changed once built (it is shared by
+    the tickets that carry it); folding on works on a copy.
+    """
+
+    count: int
+    view: _View
+    clocks: tuple[Clock, ...]
+
+    def extend(self, history: Sequence[Event], stop: int) -> Folded:
+        """
+        This fold carried on through ``history[count:stop]`` (whole groups).
+        """
+        if stop == self.count:
+            return self
+        clocks = tuple(clock.copy() for clock in self.clocks)
+        view = fold(itertools.islice(history, self.count, stop), clocks, self.view)
+        return Folded(stop, view, clocks)
+
+    def finish(self, history: Sequence[Event]) -> list[Clock]:
+        """
+        The clocks of the whole ``history`` (a copy; this fold is unchanged).
+        """
+        clocks = [clock.copy() for clock in self.clocks]
+        fold(itertools.islice(history, self.count, None), clocks, self.view)
+        return clocks
+
+    def warm(self, cal: BusinessCalendar) -> None:
+        """
+        Work out the running totals of the closed intervals on ``cal`` ahead, once.
+        """
+        for clock in self.clocks:
+            if clock.cycle is not None:
+                clock.cycle.cumulative(cal)
+
+
+def last_group_start(history: Sequence[Event]) -> int:
+    """
+    The index of the first event of the last group of equal timestamps.
+    """
+    j = len(history) - 1
+    last = history[j].at
+    while j > 0 and history[j - 1].at == last:
+        j -= 1
+    return j
 
 
 Pieces = list[tuple[datetime, timedelta | None]]
@@ -275,37 +369,35 @@ class Timeline:
     ``elapsed`` away.
     """
 
-    __slots__ = ("cal", "cumulative", "starts", "stops", "total")
+    __slots__ = ("cal", "cumulative", "end", "segments", "total")
 
     def __init__(self, cycle: Cycle, cal: BusinessCalendar, end: datetime) -> None:
         self.cal = cal
-        self.starts: list[datetime] = []
-        self.stops: list[datetime] = []
-        #: Business time of the intervals before each one.
-        self.cumulative: list[timedelta] = []
-        total = timedelta(0)
-        elapsed = cal.elapsed
-        for start, stop in cycle.segments:
-            if start > end:
-                break
-            stop = end if stop is None or stop > end else stop
-            self.starts.append(start)
-            self.stops.append(stop)
-            self.cumulative.append(total)
-            total += elapsed(start, stop)
+        self.end = end
+        self.segments = cycle.segments
+        #: The business time before each interval (and after the last closed one).
+        self.cumulative = cycle.cumulative(cal)
+        total = self.cumulative[-1]
+        if cycle.running:
+            start = self.segments[-1][0]
+            if start < end:
+                total += cal.elapsed(start, end)
         self.total = total
 
     def at(self, until: datetime) -> timedelta:
         """
         Business time run before ``until`` (at most ``end``).
         """
-        j = bisect_left(self.starts, until) - 1
+        j = bisect_left(self.segments, until, key=_start_of) - 1
         if j < 0:
             return timedelta(0)
-        stop = self.stops[j]
-        return self.cumulative[j] + self.cal.elapsed(
-            self.starts[j], until if until < stop else stop
-        )
+        start, stop = self.segments[j]
+        stop = self.end if stop is None or stop > self.end else stop
+        return self.cumulative[j] + self.cal.elapsed(start, until if until < stop else stop)
+
+
+def _start_of(segment: tuple[datetime, datetime | None]) -> datetime:
+    return segment[0]
 
 
 def pieces(
