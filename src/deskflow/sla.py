@@ -23,7 +23,7 @@ metric and the next instant at which anything about them changes.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
@@ -33,7 +33,8 @@ from deskflow._internal import checks as _checks
 from deskflow._internal.json_forms import json_form
 from deskflow._internal.sla_checks import checked_items, checked_metrics, names, targets
 from deskflow._internal.sla_next import folded_clocks, next_check
-from deskflow._internal.sla_timeline import Clock, Rules, Timeline, crossing, pieces
+from deskflow._internal.sla_pieces import pieces
+from deskflow._internal.sla_timeline import Clock, Rules, Timeline, crossing
 from deskflow.calendars import BusinessCalendar
 from deskflow.enums import Metric, Priority
 from deskflow.exceptions import ConfigError, InvalidInput
@@ -397,7 +398,7 @@ class SlaPolicy:
 
     def _fold(
         self, ticket: Ticket, now: datetime, calendar: BusinessCalendar | None
-    ) -> tuple[list[Clock], BusinessCalendar]:
+    ) -> tuple[Sequence[Clock], BusinessCalendar]:
         if not isinstance(ticket, Ticket):
             raise InvalidInput(f"ticket must be a Ticket, got {type(ticket).__name__}")
         _checks.aware("now", now)
@@ -423,7 +424,7 @@ class SlaPolicy:
         the running clocks are looked at, each once.
         """
         clocks, cal = self._fold(ticket, now, calendar)
-        marks = {m: [t.mark for t in p.thresholds] for m, p in self.metrics.items()}
+        marks = {m: (p.thresholds, [t.mark for t in p.thresholds]) for m, p in self.metrics.items()}
         retroactive = self.priority_change is PriorityChangeMode.RETROACTIVE
         return next_check(clocks, self.metrics, marks, retroactive, cal, now)
 

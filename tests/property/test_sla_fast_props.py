@@ -212,3 +212,32 @@ def test_a_command_joining_the_last_instant_refolds_that_instant_whole() -> None
     clock = policy.evaluate(t, t.updated_at)["next_response"]
     assert clock.state is ClockState.RUNNING
     assert policy.evaluate(Ticket.replay(t.history), t.updated_at)["next_response"] == clock
+
+
+@MANY
+@given(
+    case=histories(),
+    cal=calendars(),
+    mode=st.sampled_from(PriorityChangeMode),
+    checked=st.sets(st.integers(1, 40)),
+)
+def test_next_check_after_each_command_equals_a_fresh_report(
+    case: tuple[Ticket, datetime],
+    cal: BusinessCalendar,
+    mode: PriorityChangeMode,
+    checked: set[int],
+) -> None:
+    """
+    A ticket whose next check is computed after each command (every one folding on from
+    the fold and the prospective pieces the one before left) gets the next check of a full
+    report on a fresh replay, each time.
+    """
+    ticket, later = case
+    policy = SlaPolicy.itil(cal, priority_change=mode)
+    t = Ticket.replay(ticket.history[:1])
+    for k, event in enumerate(ticket.history[1:], start=1):
+        t = t.record(event)
+        if k in checked or k == len(ticket.history) - 1:
+            for now in (t.updated_at, max(later, t.updated_at)):
+                expected = policy.evaluate(Ticket.replay(t.history), now).next_check_at
+                assert policy.next_check_at(t, now) == expected

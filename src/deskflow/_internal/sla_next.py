@@ -16,15 +16,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from deskflow._internal.sla_timeline import (
-    Clock,
-    Folded,
-    Pieces,
-    Timeline,
-    fold,
-    last_group_start,
-    pieces,
-)
+import attrs
+
+from deskflow._internal.sla_pieces import steps_of
+from deskflow._internal.sla_timeline import Clock, Folded, Timeline, fold, last_group_start
 from deskflow.enums import Metric, Priority
 from deskflow.ticket import Ticket, memo_of, remember
 
@@ -47,45 +42,27 @@ class Targets(Protocol):
         """
 
 
-def _start_of(segment: tuple[datetime, datetime | None]) -> datetime:
-    return segment[0]
-
-
-def _breach(target: timedelta) -> timedelta:
-    return target * 1.0  # as Threshold("breach", share=1.0).mark
-
-
-def _ran_into(
-    timeline: Timeline, steps: Pieces, now: datetime
-) -> list[tuple[timedelta, timedelta]]:
-    # For each piece with a target that the clock ran in: (its target, the business time run
-    # by the piece's end). A mark is passed iff one piece's time reaches that piece's mark.
-    segments = timeline.segments
-    out: list[tuple[timedelta, timedelta]] = []
-    for i, (since, target) in enumerate(steps):
-        if target is None:
-            continue
-        until = steps[i + 1][0] if i + 1 < len(steps) else None
-        j = bisect_left(segments, since, key=_start_of)
-        ran = (j < len(segments) and (until is None or segments[j][0] < until)) or (
-            j > 0 and (segments[j - 1][1] or now) > since
-        )
-        if ran:
-            reached = timeline.total if until is None or until >= now else timeline.at(until)
-            out.append((target, reached))
-    return out
+def breach_mark(target: timedelta) -> timedelta:
+    """
+    The business time at which a clock with ``target`` breaches: ``Threshold("breach",
+    share=1.0).mark``.
+    """
+    return target * 1.0
 
 
 def next_check(
     clocks: Iterable[Clock],
     metrics: Mapping[Metric, Targets],
-    marks: Mapping[Metric, Sequence[Mark]],
+    marks: Mapping[Metric, tuple[object, Sequence[Mark]]],
     retroactive: bool,
     cal: BusinessCalendar,
     now: datetime,
 ) -> datetime | None:
     """
     ``evaluate(ticket, now).next_check_at`` for the folded ``clocks``, computed directly.
+
+    ``marks`` gives per metric its warning marks and the object they come from (the same
+    object every call, so what finished pieces passed is kept on the cycle).
     """
     soonest: timedelta | None = None
     for clock in clocks:
@@ -93,14 +70,28 @@ def next_check(
         if cycle is None or cycle.completed_at is not None or not cycle.running:
             continue  # not started, met or paused: nothing changes until an event
         timeline = Timeline(cycle, cal, now)
-        steps = pieces(cycle, metrics[clock.metric].targets, retroactive, timeline, now)
-        target = steps[-1][1]
-        if target is None:
-            continue
-        elapsed = timeline.total
-        ran = [(target, elapsed)] if retroactive else _ran_into(timeline, steps, now)
-        for mark_of in (*marks[clock.metric], _breach):
-            if any(reached >= mark_of(t) for t, reached in ran):
+        key, given = marks[clock.metric]
+        all_marks = (*given, breach_mark)
+        targets = metrics[clock.metric].targets
+        if retroactive:
+            last = cycle.priorities[-1][1]
+            target = targets.get(last) if last is not None else None
+            if target is None:
+                continue
+            elapsed = timeline.total
+            passed = [elapsed >= mark_of(target) for mark_of in all_marks]
+        else:
+            steps = steps_of(cycle, cal, targets)
+            pieces = steps.extend(cycle, timeline, now)
+            target = pieces[-1][1]
+            if target is None:
+                continue
+            elapsed = timeline.total
+            passed = steps.passed_before_last(key, all_marks, timeline, now)
+            if _ran_last(timeline, pieces[-1][0], now):
+                passed = [p or elapsed >= m(target) for p, m in zip(passed, all_marks, strict=True)]
+        for done, mark_of in zip(passed, all_marks, strict=True):
+            if done:
                 continue  # passed already: reported, not scheduled
             left = max(mark_of(target) - elapsed, _ZERO)
             if soonest is None or left < soonest:
@@ -108,28 +99,62 @@ def next_check(
     return None if soonest is None else cal.add(now, soonest)
 
 
+def _ran_last(timeline: Timeline, since: datetime, now: datetime) -> bool:
+    # True if the clock ran in the last piece (from ``since`` on).
+    segments = timeline.segments
+    j = bisect_left(segments, since, key=_start_of)
+    return j < len(segments) or (j > 0 and (segments[j - 1][1] or now) > since)
+
+
+def _start_of(segment: tuple[datetime, datetime | None]) -> datetime:
+    return segment[0]
+
+
+@attrs.frozen
+class Carried:
+    """
+    The folds a ticket carries for one SLA policy: ``full`` of its whole history, and
+    ``stable`` of its history up to its last instant (a group of equal timestamps), from
+    which a ticket whose new events join that instant folds on.
+    """
+
+    owner: object
+    stable: Folded
+    full: Folded
+
+
 def folded_clocks(
     ticket: Ticket, owner: object, make: Callable[[], list[Clock]], cal: BusinessCalendar
-) -> list[Clock]:
+) -> Sequence[Clock]:
     """
     The clocks of ``owner`` (an SLA policy; ``make`` builds its fresh clocks) folded over
-    ``ticket``'s history.
+    ``ticket``'s history. They are shared with the ticket's carried fold: read them, and
+    let them keep what they work out ahead (running totals, prospective pieces), but never
+    change them.
 
-    The fold up to the last group of equal timestamps is carried by the ticket, and by the
-    tickets `Ticket.evolve` makes from it, whose histories extend it: a command folds only
-    its own events (and the group they join), whatever the length of the history.
+    The folds are carried by the ticket, and by the tickets `Ticket.evolve` makes from it,
+    whose histories extend it: a command folds only its own events (and the instant they
+    join, if any), on one copy of the clocks, whatever the length of the history.
     """
     history = ticket.history
+    n = len(history)
     memo = memo_of(ticket)
+    carried = memo if isinstance(memo, Carried) and memo.owner is owner else None
+    if carried is not None and carried.full.count == n:
+        return carried.full.clocks  # this very history
     stop = last_group_start(history)
-    folded: Folded | None = None
-    if isinstance(memo, tuple) and memo[0] is owner and memo[1].count <= stop:
-        folded = memo[1]
-    if folded is None:
+    base: Folded | None = None
+    if carried is not None:
+        full = carried.full
+        if full.count < n and history[full.count].at > history[full.count - 1].at:
+            base = full  # the new events start a later instant
+        elif carried.stable.count <= stop:
+            base = carried.stable  # they join the last instant: fold it again whole
+    if base is None:
         clocks = tuple(make())
-        folded = Folded(0, fold((), clocks), clocks)
-    extended = folded.extend(history, stop)
-    extended.warm(cal)
-    if not (isinstance(memo, tuple) and memo[1] is extended):
-        remember(ticket, (owner, extended))
-    return extended.finish(history)
+        base = Folded(0, fold((), clocks), clocks)
+    stable = base.extend(history, stop)
+    full = stable.extend(history, n)
+    full.warm(cal)
+    remember(ticket, Carried(owner, stable, full))
+    return full.clocks

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,7 @@ from deskflow.enums import Metric, Priority, Visibility
 from deskflow.events import CommentAdded, Event, PriorityChanged, StateChanged, TicketOpened
 
 if TYPE_CHECKING:
+    from deskflow._internal.sla_pieces import Steps
     from deskflow.calendars import BusinessCalendar
 
 #: Roles whose public comments count as a response to the requester.
@@ -70,6 +71,9 @@ class Cycle:
     #: Per calendar (by id, with the calendar): the business time before each closed
     #: interval and after the last. A closed interval never changes, so these only grow.
     sums: dict[int, tuple[BusinessCalendar, list[timedelta]]] = attrs.Factory(dict)
+    #: Per (calendar, targets) by id: the prospective targets of ``priorities`` so far and
+    #: what the finished pieces ran (see `Steps`). A priority change never changes once past.
+    steps: dict[tuple[int, int], Steps] = attrs.Factory(dict)
 
     def copy(self) -> Cycle:
         """
@@ -83,6 +87,7 @@ class Cycle:
             list(self.numbers),
             self.completed_at,
             {key: (cal, list(cum)) for key, (cal, cum) in self.sums.items()},
+            {key: steps.copy() for key, steps in self.steps.items()},
         )
 
     def cumulative(self, cal: BusinessCalendar) -> list[timedelta]:
@@ -323,21 +328,13 @@ class Folded:
 
     def extend(self, history: Sequence[Event], stop: int) -> Folded:
         """
-        This fold carried on through ``history[count:stop]`` (whole groups).
+        This fold carried on through ``history[count:stop]`` (whole groups, or the rest).
         """
-        if stop == self.count:
+        if stop <= self.count:
             return self
         clocks = tuple(clock.copy() for clock in self.clocks)
         view = fold(itertools.islice(history, self.count, stop), clocks, self.view)
         return Folded(stop, view, clocks)
-
-    def finish(self, history: Sequence[Event]) -> list[Clock]:
-        """
-        The clocks of the whole ``history`` (a copy; this fold is unchanged).
-        """
-        clocks = [clock.copy() for clock in self.clocks]
-        fold(itertools.islice(history, self.count, None), clocks, self.view)
-        return clocks
 
     def warm(self, cal: BusinessCalendar) -> None:
         """
@@ -398,48 +395,6 @@ class Timeline:
 
 def _start_of(segment: tuple[datetime, datetime | None]) -> datetime:
     return segment[0]
-
-
-def pieces(
-    cycle: Cycle,
-    targets_by_priority: Mapping[Priority, timedelta],
-    retroactive: bool,
-    timeline: Timeline,
-    end: datetime,
-) -> Pieces:
-    """
-    The clock's total target from each instant on (piecewise constant).
-
-    Retroactive: the latest target, from the start. Prospective: at each change the share
-    of the target already used is kept and the new target applies to the share left.
-    """
-    targets = [
-        (at, targets_by_priority.get(p) if p is not None else None) for at, p in cycle.priorities
-    ]
-    if retroactive:
-        return [(cycle.started_at, targets[-1][1])]
-    pieces: list[tuple[datetime, timedelta | None]] = []
-    for at, new in targets:
-        if not pieces or pieces[-1][1] is None or new is None:
-            pieces.append((at, new))
-            continue
-        used = timeline.at(min(at, end))
-        old = pieces[-1][1]
-        left = max(0.0, 1 - used / old) if old else 0.0
-        pieces.append((at, used + new * left))
-    return pieces
-
-
-def elapsed_until(cycle: Cycle, cal: BusinessCalendar, until: datetime) -> timedelta:
-    """
-    Business time the cycle ran before ``until``.
-    """
-    total = timedelta(0)
-    for start, stop in cycle.segments:
-        if start >= until:
-            break
-        total += cal.elapsed(start, min(stop or until, until))
-    return total
 
 
 def crossing(
