@@ -32,7 +32,7 @@ import attrs
 from deskflow._internal import checks as _checks
 from deskflow._internal.json_forms import json_form
 from deskflow._internal.sla_checks import checked_items, checked_metrics, names, targets
-from deskflow._internal.sla_next import folded_clocks, next_check
+from deskflow._internal.sla_next import folded_clocks, keep_report, kept_report, next_check
 from deskflow._internal.sla_pieces import pieces
 from deskflow._internal.sla_timeline import Clock, Rules, Timeline, crossing
 from deskflow.calendars import BusinessCalendar
@@ -424,6 +424,9 @@ class SlaPolicy:
         the running clocks are looked at, each once.
         """
         clocks, cal = self._fold(ticket, now, calendar)
+        kept = kept_report(ticket, self, now, cal, clocks)
+        if isinstance(kept, SlaReport):
+            return kept.next_check_at
         marks = {m: (p.thresholds, [t.mark for t in p.thresholds]) for m, p in self.metrics.items()}
         retroactive = self.priority_change is PriorityChangeMode.RETROACTIVE
         return next_check(clocks, self.metrics, marks, retroactive, cal, now)
@@ -436,11 +439,16 @@ class SlaPolicy:
         change). ``calendar`` overrides the policy's choice.
         """
         clocks, cal = self._fold(ticket, now, calendar)
+        kept = kept_report(ticket, self, now, cal, clocks)
+        if isinstance(kept, SlaReport) and kept.ticket_id == ticket.id:
+            return kept  # say a tick's own: its thresholds and notices change no clock
         statuses = {
             clock.metric: _status(clock, self.metrics[clock.metric], self.priority_change, cal, now)
             for clock in clocks
         }
-        return SlaReport(ticket.id, now, statuses)
+        report = SlaReport(ticket.id, now, statuses)
+        keep_report(ticket, self, now, cal, clocks, report)
+        return report
 
 
 def _status(

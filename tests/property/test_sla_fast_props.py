@@ -18,7 +18,7 @@ from builders import ANN, M
 from deskflow import INCIDENT, Actor, InvalidTransition, Priority, Role, Ticket
 from deskflow.calendars import BusinessCalendar
 from deskflow.enums import Visibility
-from deskflow.events import CommentAdded, PriorityChanged
+from deskflow.events import CommentAdded, Event, PriorityChanged, SlaThresholdReached
 from deskflow.sla import ClockState, PriorityChangeMode, SlaPolicy
 from deskflow.testing.strategies import details_for
 
@@ -241,3 +241,46 @@ def test_next_check_after_each_command_equals_a_fresh_report(
             for now in (t.updated_at, max(later, t.updated_at)):
                 expected = policy.evaluate(Ticket.replay(t.history), now).next_check_at
                 assert policy.next_check_at(t, now) == expected
+
+
+@MANY
+@given(
+    case=histories(),
+    cal=calendars(),
+    mode=st.sampled_from(PriorityChangeMode),
+    added=st.lists(
+        st.sampled_from(["threshold", "internal", "public-agent", "public-requester", "priority"]),
+        max_size=3,
+    ),
+)
+def test_a_report_kept_on_a_ticket_equals_a_fresh_one(
+    case: tuple[Ticket, datetime],
+    cal: BusinessCalendar,
+    mode: PriorityChangeMode,
+    added: list[str],
+) -> None:
+    """
+    After a report at ``now``, events recorded at ``now`` (what a tick records, or what
+    changes a clock) leave the report and the next check a fresh replay gets.
+    """
+    ticket, now = case
+    policy = SlaPolicy.itil(cal, priority_change=mode)
+    policy.evaluate(ticket, now)
+    t = ticket
+    for kind in added:
+        if kind == "threshold":
+            event: Event = SlaThresholdReached(
+                at=now, actor="system", metric="resolution", threshold="50%", dedup_key="k"
+            )
+        elif kind == "priority":
+            event = PriorityChanged(at=now, actor="sup", priority=Priority.P1, previous=t.priority)
+        else:
+            by = ANN if kind == "public-requester" else AGENT
+            visibility = Visibility.INTERNAL if kind == "internal" else Visibility.PUBLIC
+            event = CommentAdded(
+                at=now, actor=by.id, body="-", visibility=visibility, author_role=by.role
+            )
+        t = t.record(event)
+    fresh = policy.evaluate(Ticket.replay(t.history), now)
+    assert policy.evaluate(t, now) == fresh
+    assert policy.next_check_at(t, now) == fresh.next_check_at

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 import attrs
 
 from deskflow._internal.sla_pieces import steps_of
-from deskflow._internal.sla_timeline import Clock, Folded, Timeline, fold, last_group_start
+from deskflow._internal.sla_timeline import Clock, Cycle, Folded, Timeline, fold, last_group_start
 from deskflow.enums import Metric, Priority
 from deskflow.ticket import Ticket, memo_of, remember
 
@@ -110,17 +110,72 @@ def _start_of(segment: tuple[datetime, datetime | None]) -> datetime:
     return segment[0]
 
 
-@attrs.frozen
+@attrs.define
 class Carried:
     """
     The folds a ticket carries for one SLA policy: ``full`` of its whole history, and
     ``stable`` of its history up to its last instant (a group of equal timestamps), from
-    which a ticket whose new events join that instant folds on.
+    which a ticket whose new events join that instant folds on; and ``last``, the last
+    report made from such clocks: (its instant, its calendar, the clocks, the report).
     """
 
     owner: object
     stable: Folded
     full: Folded
+    last: tuple[datetime, BusinessCalendar, Sequence[Clock], object] | None = None
+
+
+def _same_cycle(a: Cycle | None, b: Cycle | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return (
+        a.number == b.number
+        and a.started_at == b.started_at
+        and a.completed_at == b.completed_at
+        and a.segments == b.segments
+        and a.priorities == b.priorities
+        and a.numbers == b.numbers
+    )
+
+
+def _same_clocks(a: Sequence[Clock], b: Sequence[Clock]) -> bool:
+    # Clocks a report is a function of, compared on what the report reads.
+    return len(a) == len(b) and all(
+        x.metric is y.metric
+        and x.cycles == y.cycles
+        and x.dedup_cycle == y.dedup_cycle
+        and _same_cycle(x.cycle, y.cycle)
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def kept_report(
+    ticket: Ticket, owner: object, now: datetime, cal: BusinessCalendar, clocks: Sequence[Clock]
+) -> object | None:
+    """
+    The report last made at ``now`` on ``cal`` for ``owner`` from clocks equal to
+    ``clocks`` (the ticket's, folded), if the ticket carries one: the events since (say a
+    tick's thresholds and notices) changed nothing the report reads.
+    """
+    memo = memo_of(ticket)
+    if not isinstance(memo, Carried) or memo.owner is not owner or memo.last is None:
+        return None
+    at, on, folded, report = memo.last
+    if at == now and on is cal and (folded is clocks or _same_clocks(folded, clocks)):
+        return report
+    return None
+
+
+def keep_report(
+    ticket: Ticket, owner: object, now: datetime, cal: BusinessCalendar, clocks: Sequence[Clock],
+    report: object,
+) -> None:  # fmt: skip
+    """
+    Let ``ticket`` (and the tickets made from it) carry ``report``, made from ``clocks``.
+    """
+    memo = memo_of(ticket)
+    if isinstance(memo, Carried) and memo.owner is owner:
+        memo.last = (now, cal, clocks, report)
 
 
 def folded_clocks(
@@ -144,10 +199,11 @@ def folded_clocks(
         return carried.full.clocks  # this very history
     stop = last_group_start(history)
     base: Folded | None = None
+    last = None
     if carried is not None:
         full = carried.full
         if full.count < n and history[full.count].at > history[full.count - 1].at:
-            base = full  # the new events start a later instant
+            base, last = full, carried.last  # the new events start a later instant
         elif carried.stable.count <= stop:
             base = carried.stable  # they join the last instant: fold it again whole
     if base is None:
@@ -156,5 +212,5 @@ def folded_clocks(
     stable = base.extend(history, stop)
     full = stable.extend(history, n)
     full.warm(cal)
-    remember(ticket, Carried(owner, stable, full))
+    remember(ticket, Carried(owner, stable, full, last))
     return full.clocks
