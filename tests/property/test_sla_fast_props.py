@@ -11,6 +11,7 @@ import contextlib
 import os
 from datetime import UTC, date, datetime, timedelta
 
+import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +19,10 @@ from builders import ANN, M
 from deskflow import INCIDENT, Actor, InvalidTransition, Priority, Role, Ticket
 from deskflow.calendars import BusinessCalendar
 from deskflow.enums import Visibility
+from deskflow.escalation import CompositePolicy, next_check_without_report
 from deskflow.events import CommentAdded, Event, PriorityChanged, SlaThresholdReached
+from deskflow.policies.ladders import Ladder, LadderLevel, LadderPolicy
+from deskflow.policies.notices import SlaNotices
 from deskflow.sla import ClockState, PriorityChangeMode, SlaPolicy
 from deskflow.testing.strategies import details_for
 
@@ -284,3 +288,35 @@ def test_a_report_kept_on_a_ticket_equals_a_fresh_one(
     fresh = policy.evaluate(Ticket.replay(t.history), now)
     assert policy.evaluate(t, now) == fresh
     assert policy.next_check_at(t, now) == fresh.next_check_at
+
+
+LADDER = LadderPolicy(
+    Ladder([LadderLevel(["kim"], delay=timedelta(minutes=15)), LadderLevel(["mia"])], loops=1)
+)
+
+
+@MANY
+@given(case=histories(), cal=calendars(), fired=st.integers(0, 3))
+def test_a_ladder_schedules_its_next_page_without_the_report(
+    case: tuple[Ticket, datetime], cal: BusinessCalendar, fired: int
+) -> None:
+    """
+    A ladder's next check without the SLA report is its next check with it, alone or in a
+    composite of ladders; a composite with a policy that needs the report says so.
+    """
+    ticket, now = case
+    for action in LADDER.evaluate(ticket, SlaPolicy.itil(cal).evaluate(ticket, now), now)[:fired]:
+        ticket = action.apply_to(ticket, INCIDENT, now)
+    report = SlaPolicy.itil(cal).evaluate(ticket, now)
+    assert LADDER.next_check_without_report(ticket, now) == LADDER.next_check_at(
+        ticket, report, now
+    )
+    both = CompositePolicy([LADDER, attrs.evolve(LADDER, name="other")])
+    assert next_check_without_report(both, ticket, now) == (
+        True,
+        both.next_check_at(ticket, report, now),
+    )
+    assert next_check_without_report(CompositePolicy([LADDER, SlaNotices()]), ticket, now) == (
+        False,
+        None,
+    )

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 
 import deskflow.sla
-from builders import ANN, LEE, OFFICE, T0, H, M, helpdesk, working
+from builders import ANN, LEE, OFFICE, T0, H, M, S, helpdesk, working
 from deskflow import Priority, Ticket
 from deskflow.desk import Desk
 from deskflow.enums import TicketKind
 from deskflow.events import CommentAdded, PriorityChanged, SlaThresholdReached
+from deskflow.policies.ladders import Ladder, LadderLevel, LadderPolicy
 from deskflow.policies.notices import SlaNotices
 from deskflow.policies.tiers import FunctionalTiers
 from deskflow.sla import SlaPolicy
@@ -124,3 +125,19 @@ def test_a_report_is_not_reused_after_an_event_a_clock_reads(event: object) -> N
     assert again == policy.evaluate(Ticket.replay(later.history), now)
     assert policy.next_check_at(later, now) == again.next_check_at
     assert policy.evaluate(t, now + M) == policy.evaluate(Ticket.replay(t.history), now + M)
+
+
+def test_a_command_under_a_ladder_builds_no_report(statuses: list[object]) -> None:
+    ladder = LadderPolicy(Ladder([LadderLevel(["kim"], delay=15 * M), LadderLevel(["mia"])]))
+    rig = helpdesk(_desk(SlaPolicy.itil(OFFICE), ladder))
+    t = rig.desk.open(ANN, title="Site down", impact="high", urgency="high")
+    statuses.clear()
+    rig.desk.comment(LEE, t.id, body="looking")
+    assert statuses == []
+    saved = rig.repo.get(t.id)
+    now = rig.clock.now()
+    report = SlaPolicy.itil(OFFICE).evaluate(saved, now)
+    expected = min(
+        c for c in (report.next_check_at, ladder.next_check_at(saved, report, now)) if c is not None
+    )
+    assert rig.desk._next_check(saved, now) == max(expected, now + S)
