@@ -210,6 +210,7 @@ def folded_clocks(
         clocks = tuple(make())
         base = Folded(0, fold((), clocks), clocks)
     stable = base.extend(history, stop)
+    stable.warm(cal)  # so a ticket whose events join the last instant copies the totals
     full = stable.extend(history, n)
     full.warm(cal)
     remember(ticket, Carried(owner, stable, full, last))
