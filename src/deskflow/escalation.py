@@ -53,6 +53,7 @@ __all__ = [
     "WatchesThresholds",
     "check_evaluation",
     "check_thresholds",
+    "next_check_without_report",
     "passed_at",
 ]
 
@@ -319,6 +320,24 @@ class EscalationPolicy(Protocol):
         ...
 
 
+def next_check_without_report(
+    policy: object, ticket: Ticket, now: datetime
+) -> tuple[bool, datetime | None]:
+    """
+    ``(True, policy.next_check_at(ticket, sla, now))`` computed without the SLA report, if
+    ``policy`` can: it has the optional method ``next_check_without_report(ticket, now)``
+    (whose answer must equal ``next_check_at`` for the ticket's report at ``now``), and it
+    did not return ``NotImplemented``. ``(False, None)`` otherwise: build the report.
+    """
+    method = getattr(policy, "next_check_without_report", None)
+    if method is None:
+        return False, None
+    found = method(ticket, now)
+    if found is NotImplemented:
+        return False, None
+    return True, found
+
+
 # -- deduplication ------------------------------------------------------------------------
 
 
@@ -446,3 +465,16 @@ class CompositePolicy:
         """
         check_evaluation(ticket, sla, now)
         return soonest(*(p.next_check_at(ticket, sla, now) for p in self.policies))
+
+    def next_check_without_report(self, ticket: Ticket, now: datetime) -> datetime | None:
+        """
+        `next_check_at()` without the SLA report if every policy can do without it, else
+        ``NotImplemented``.
+        """
+        found: list[datetime | None] = []
+        for policy in self.policies:
+            known, at = next_check_without_report(policy, ticket, now)
+            if not known:
+                return NotImplemented  # type: ignore[no-any-return]
+            found.append(at)
+        return soonest(*found)

@@ -23,7 +23,7 @@ metric and the next instant at which anything about them changes.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
@@ -31,8 +31,10 @@ import attrs
 
 from deskflow._internal import checks as _checks
 from deskflow._internal.json_forms import json_form
-from deskflow._internal.sla_checks import targets
-from deskflow._internal.sla_timeline import Clock, Rules, crossing, elapsed_until, fold, pieces
+from deskflow._internal.sla_checks import checked_items, checked_metrics, names, targets
+from deskflow._internal.sla_next import folded_clocks, keep_report, kept_report, next_check
+from deskflow._internal.sla_pieces import pieces
+from deskflow._internal.sla_timeline import Clock, Rules, Timeline, crossing
 from deskflow.calendars import BusinessCalendar
 from deskflow.enums import Metric, Priority
 from deskflow.exceptions import ConfigError, InvalidInput
@@ -140,19 +142,11 @@ DEFAULT_THRESHOLDS = (Threshold.percent(50), Threshold.percent(75), Threshold.pe
 
 
 def _names(value: Iterable[str] | None) -> frozenset[str] | None:
-    return None if value is None else frozenset(str(v) for v in value)
+    return names(value)
 
 
 def _thresholds(value: Iterable[Threshold]) -> tuple[Threshold, ...]:
-    out = tuple(value)
-    for item in out:
-        if not isinstance(item, Threshold):
-            raise ConfigError(f"thresholds must be Threshold objects, got {item!r}")
-    names = [t.name for t in out]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise ConfigError(f"thresholds named twice: {', '.join(twice)}", path=("thresholds",))
-    return out
+    return checked_items(value, Threshold, "thresholds")
 
 
 @attrs.frozen
@@ -309,20 +303,7 @@ class SlaReport:
 
 
 def _metrics(value: Mapping[Any, MetricPolicy]) -> Mapping[Metric, MetricPolicy]:
-    if not isinstance(value, Mapping) or not value:
-        raise ConfigError("an SLA policy needs at least one metric", path=("metrics",))
-    out: dict[Metric, MetricPolicy] = {}
-    for key, policy in value.items():
-        try:
-            metric = _checks.member("metric", Metric, key)
-        except InvalidInput as error:
-            raise ConfigError(str(error), path=("metrics", str(key))) from None
-        if not isinstance(policy, MetricPolicy):
-            raise ConfigError(
-                f"expected a MetricPolicy, got {type(policy).__name__}", path=("metrics", metric)
-            )
-        out[metric] = policy
-    return out
+    return checked_metrics(value, MetricPolicy)
 
 
 def _mode(value: PriorityChangeMode | str) -> PriorityChangeMode:
@@ -415,13 +396,9 @@ class SlaPolicy:
             stop = wf.stops.get(metric, frozenset())
         return Rules(frozenset(pause), frozenset(stop) | wf.final, policy.pause_hold_reasons)
 
-    def evaluate(
-        self, ticket: Ticket, now: datetime, *, calendar: BusinessCalendar | None = None
-    ) -> SlaReport:
-        """
-        Every clock of ``ticket`` as of ``now`` (which must not precede the ticket's last
-        change). ``calendar`` overrides the policy's choice.
-        """
+    def _fold(
+        self, ticket: Ticket, now: datetime, calendar: BusinessCalendar | None
+    ) -> tuple[Sequence[Clock], BusinessCalendar]:
         if not isinstance(ticket, Ticket):
             raise InvalidInput(f"ticket must be a Ticket, got {type(ticket).__name__}")
         _checks.aware("now", now)
@@ -431,13 +408,47 @@ class SlaPolicy:
                 f"{ticket.updated_at.isoformat()}"
             )
         cal = calendar if calendar is not None else self.calendar_for(ticket)
-        clocks = [Clock(metric, self.rules(metric)) for metric in self.metrics]
-        fold(ticket.history, clocks)
+        clocks = folded_clocks(
+            ticket,
+            self,
+            lambda: [Clock(metric, self.rules(metric)) for metric in self.metrics],
+            cal,
+        )
+        return clocks, cal
+
+    def next_check_at(
+        self, ticket: Ticket, now: datetime, *, calendar: BusinessCalendar | None = None
+    ) -> datetime | None:
+        """
+        ``evaluate(ticket, now, calendar=calendar).next_check_at``, without the report: only
+        the running clocks are looked at, each once.
+        """
+        clocks, cal = self._fold(ticket, now, calendar)
+        kept = kept_report(ticket, self, now, cal, clocks)
+        if isinstance(kept, SlaReport):
+            return kept.next_check_at
+        marks = {m: (p.thresholds, [t.mark for t in p.thresholds]) for m, p in self.metrics.items()}
+        retroactive = self.priority_change is PriorityChangeMode.RETROACTIVE
+        return next_check(clocks, self.metrics, marks, retroactive, cal, now)
+
+    def evaluate(
+        self, ticket: Ticket, now: datetime, *, calendar: BusinessCalendar | None = None
+    ) -> SlaReport:
+        """
+        Every clock of ``ticket`` as of ``now`` (which must not precede the ticket's last
+        change). ``calendar`` overrides the policy's choice.
+        """
+        clocks, cal = self._fold(ticket, now, calendar)
+        kept = kept_report(ticket, self, now, cal, clocks)
+        if isinstance(kept, SlaReport) and kept.ticket_id == ticket.id:
+            return kept  # say a tick's own: its thresholds and notices change no clock
         statuses = {
             clock.metric: _status(clock, self.metrics[clock.metric], self.priority_change, cal, now)
             for clock in clocks
         }
-        return SlaReport(ticket.id, now, statuses)
+        report = SlaReport(ticket.id, now, statuses)
+        keep_report(ticket, self, now, cal, clocks, report)
+        return report
 
 
 def _status(
@@ -455,8 +466,9 @@ def _status(
         )  # fmt: skip
     end = cycle.completed_at or now
     running_now = cycle.completed_at is None and cycle.running
-    elapsed = elapsed_until(cycle, cal, end)
-    steps = pieces(cycle, policy.targets, mode is PriorityChangeMode.RETROACTIVE, cal, end)
+    timeline = Timeline(cycle, cal, end)
+    elapsed = timeline.total
+    steps = pieces(cycle, policy.targets, mode is PriorityChangeMode.RETROACTIVE, timeline, end)
     target = steps[-1][1]
     wall = end - cycle.started_at
     paused = cal.elapsed(cycle.started_at, end) - elapsed

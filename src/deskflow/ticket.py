@@ -158,6 +158,10 @@ class Ticket:
     links: tuple[Link, ...] = ()
     feedback: Feedback | None = None
     history: tuple[Event, ...] = ()
+    # A value derived from a prefix of the history (the SLA fold), carried from a ticket to
+    # the one `evolve` makes from it, whose history has that same prefix; not part of the
+    # ticket's value. Read and set with memo_of / remember.
+    _memo: object = attrs.field(default=None, init=False, eq=False, repr=False, hash=False)
 
     # What never changes after opening is read from the opening event, not copied: it keeps
     # tickets small and every trigger cheaper.
@@ -271,12 +275,18 @@ class Ticket:
             values[_INDEX[name]] = value
         values[_UPDATED_AT] = event.at
         values[_HISTORY] = (*self.history, event)
-        return Ticket(*values)
+        ticket = Ticket(*values)
+        if self._memo is not None:
+            object.__setattr__(ticket, "_memo", self._memo)
+        return ticket
 
     @classmethod
     def replay(cls, history: Iterable[Event]) -> Ticket:
         """
         Rebuild a ticket from its history; the result equals the ticket that recorded it.
+
+        Linear in the length of the history: the history, the comments and the links are
+        built once, not copied per event.
         """
         if not isinstance(history, Iterable):
             raise InvalidInput(f"history must be a sequence of events, got {history!r}")
@@ -284,16 +294,103 @@ class Ticket:
         if not events or not isinstance(events[0], Event):
             raise InvalidInput("a ticket history must start with a TicketOpened event")
         ticket = events[0].open()
+        if len(events) == 1:
+            return ticket
+        # The built-in events' apply_to reads no collection but the one it appends to, so
+        # they are applied to a working ticket whose history, comments and links stay empty:
+        # what an event adds moves to lists, and the working ticket (a fresh object no one
+        # else holds) is emptied in place. An event whose apply_to a host wrote is applied
+        # to the true ticket, built for it alone.
+        history = list(ticket.history)
+        comments = list(ticket.comments)
+        links = list(ticket.links)
+        setattr_ = object.__setattr__
+        if _builtin(type(events[0]), "open"):
+            work = ticket  # a fresh ticket
+            setattr_(work, "history", ())
+        else:
+            work = _with(ticket, (), [], [])
         for event in events[1:]:
-            ticket = ticket.record(event)
-        return ticket
+            _check_recordable(event, work.updated_at)
+            if _builtin(type(event), "apply_to"):
+                work = event.apply_to(work)
+                history.append(event)
+                setattr_(work, "history", ())
+                if work.comments:
+                    comments.extend(work.comments)
+                    setattr_(work, "comments", ())
+                if work.links:
+                    links.extend(work.links)
+                    setattr_(work, "links", ())
+            else:
+                done = event.apply_to(_with(work, tuple(history), comments, links))
+                history, comments, links = (
+                    list(done.history),
+                    list(done.comments),
+                    list(done.links),
+                )
+                work = _with(done, (), [], [])
+        return _with(work, tuple(history), comments, links)
 
 
-_NAMES = tuple(a.name for a in attrs.fields(Ticket))
+def _check_recordable(event: object, updated_at: datetime) -> None:
+    # What Ticket.record checks of an event.
+    if not isinstance(event, Event):
+        raise InvalidInput(f"expected a deskflow Event, got {type(event).__name__}")
+    aware("event.at", event.at)
+    text("event.actor", event.actor)
+    if event.at < updated_at:
+        raise InvalidInput(
+            f"event at {event.at.isoformat()} is earlier than the ticket's last change "
+            f"at {updated_at.isoformat()}; history is append-only in time order"
+        )
+
+
+_BUILTIN: dict[tuple[type, str], bool] = {}
+
+
+def _builtin(kind: type, method: str) -> bool:
+    # True if the event type's ``method`` is deskflow's own (perhaps inherited by a host's
+    # subclass): what it reads of the ticket is known.
+    known = _BUILTIN.get((kind, method))
+    if known is None:
+        module = getattr(getattr(kind, method, None), "__module__", None)
+        known = _BUILTIN[kind, method] = module in ("deskflow.events", "deskflow.ticket")
+    return known
+
+
+def _with(
+    ticket: Ticket, history: tuple[Event, ...], comments: list[Comment], links: list[Link]
+) -> Ticket:
+    values = list(_ALL_FIELDS(ticket))
+    values[_HISTORY] = history
+    values[_COMMENTS] = tuple(comments)
+    values[_LINKS] = tuple(links)
+    return Ticket(*values)
+
+
+_NAMES = tuple(a.name for a in attrs.fields(Ticket) if a.init)
 _ALL_FIELDS = operator.attrgetter(*_NAMES)
 _INDEX = {name: i for i, name in enumerate(_NAMES)}
 _UPDATED_AT = _INDEX["updated_at"]
 _HISTORY = _INDEX["history"]
+_COMMENTS = _INDEX["comments"]
+_LINKS = _INDEX["links"]
+
+
+def memo_of(ticket: Ticket) -> object:
+    """
+    The value derived from a prefix of ``ticket``'s history that it carries, or None.
+    """
+    return ticket._memo
+
+
+def remember(ticket: Ticket, value: object) -> None:
+    """
+    Let ``ticket`` carry ``value``, derived from a prefix of its history (a cache: the
+    ticket's value and equality are unchanged).
+    """
+    object.__setattr__(ticket, "_memo", value)
 
 
 #: The highest support tier: what a 32-bit integer column of every store holds.

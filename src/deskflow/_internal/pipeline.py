@@ -25,6 +25,7 @@ from deskflow.actors import SYSTEM, Actor
 from deskflow.authorization import Permission, require
 from deskflow.desk import Desk
 from deskflow.enums import TicketKind
+from deskflow.escalation import next_check_without_report
 from deskflow.exceptions import ConcurrencyError, InvalidInput
 from deskflow.outbox import Delivery, OutboxItem, queue_notifications
 from deskflow.ports import Clock, KnowledgeBase, Notifier, TicketRepository, TicketWrite
@@ -233,10 +234,18 @@ class Pipeline:
     def _next_check(self, ticket: Ticket, now: datetime) -> datetime | None:
         if self.desk.workflow_for(ticket).is_final(ticket.state):
             return None
-        report = self.desk.sla_for(ticket).evaluate(ticket, now)
-        candidates = [report.next_check_at, self.desk.auto_close_at(ticket)]
+        sla = self.desk.sla_for(ticket)
         escalation = self.desk.escalation_for(ticket)
+        known, step = (True, None)
         if escalation is not None:
+            known, step = next_check_without_report(escalation, ticket, now)
+        if known:  # the clocks and the escalation's own time: no report needed
+            candidates = [sla.next_check_at(ticket, now), self.desk.auto_close_at(ticket)]
+            candidates.append(step)
+        else:
+            assert escalation is not None
+            report = sla.evaluate(ticket, now)
+            candidates = [report.next_check_at, self.desk.auto_close_at(ticket)]
             candidates.append(escalation.next_check_at(ticket, report, now))
         upcoming = [c for c in candidates if c is not None]
         if not upcoming:

@@ -12,7 +12,8 @@ and the last priority of the group's chain is the one in force.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ from deskflow.enums import Metric, Priority, Visibility
 from deskflow.events import CommentAdded, Event, PriorityChanged, StateChanged, TicketOpened
 
 if TYPE_CHECKING:
+    from deskflow._internal.sla_pieces import Steps
     from deskflow.calendars import BusinessCalendar
 
 #: Roles whose public comments count as a response to the requester.
@@ -66,6 +68,45 @@ class Cycle:
     priorities: list[tuple[datetime, Priority | None]] = attrs.Factory(list)
     numbers: list[tuple[datetime, int]] = attrs.Factory(list)
     completed_at: datetime | None = None
+    #: Per calendar (by id, with the calendar): the business time before each closed
+    #: interval and after the last. A closed interval never changes, so these only grow.
+    sums: dict[int, tuple[BusinessCalendar, list[timedelta]]] = attrs.Factory(dict)
+    #: Per (calendar, targets) by id: the prospective targets of ``priorities`` so far and
+    #: what the finished pieces ran (see `Steps`). A priority change never changes once past.
+    steps: dict[tuple[int, int], Steps] = attrs.Factory(dict)
+
+    def copy(self) -> Cycle:
+        """
+        An independent copy, to fold on without changing this one.
+        """
+        return Cycle(
+            self.number,
+            self.started_at,
+            list(self.segments),
+            list(self.priorities),
+            list(self.numbers),
+            self.completed_at,
+            {key: (cal, list(cum)) for key, (cal, cum) in self.sums.items()},
+            {key: steps.copy() for key, steps in self.steps.items()},
+        )
+
+    def cumulative(self, cal: BusinessCalendar) -> list[timedelta]:
+        """
+        ``[0, b(0), b(0) + b(1), ...]``: the business time before each closed interval and
+        after the last one (``b(i)``: interval i's business time on ``cal``).
+        """
+        entry = self.sums.get(id(cal))
+        if entry is None or entry[0] is not cal:
+            entry = self.sums[id(cal)] = (cal, [timedelta(0)])
+        cum = entry[1]
+        segments = self.segments
+        closed = len(segments) - (1 if self.running else 0)
+        elapsed = cal.elapsed
+        while len(cum) <= closed:
+            start, stop = segments[len(cum) - 1]
+            assert stop is not None
+            cum.append(cum[-1] + elapsed(start, stop))
+        return cum
 
     @property
     def running(self) -> bool:
@@ -116,6 +157,13 @@ class Clock:
     cycle: Cycle | None = None
     cycles: int = 0
     dedup_cycle: int = 0
+
+    def copy(self) -> Clock:
+        """
+        An independent copy, to fold on without changing this one.
+        """
+        cycle = None if self.cycle is None else self.cycle.copy()
+        return Clock(self.metric, self.rules, cycle, self.cycles, self.dedup_cycle)
 
     def _start(self, at: datetime, view: _View) -> None:
         self.cycles += 1
@@ -221,11 +269,12 @@ def _priority_chain(
     return priority
 
 
-def fold(history: Iterable[Event], clocks: Sequence[Clock]) -> None:
+def fold(history: Iterable[Event], clocks: Sequence[Clock], view: _View | None = None) -> _View:
     """
-    Feed ``history`` to ``clocks``, one group of equal timestamps at a time.
+    Feed ``history`` to ``clocks``, one group of equal timestamps at a time, from ``view``
+    (what the events before it left); return what it leaves.
     """
-    view = _View()
+    view = _View() if view is None else attrs.evolve(view)
     for at, group_iter in itertools.groupby(history, key=lambda e: e.at):
         group = list(group_iter)
         before = attrs.evolve(view)
@@ -262,51 +311,90 @@ def fold(history: Iterable[Event], clocks: Sequence[Clock]) -> None:
                 agent_replied=agent_replied,
                 requester_wrote=requester_wrote,
             )
+    return view
+
+
+@attrs.frozen
+class Folded:
+    """
+    The fold of a history's first ``count`` events, which end a group of equal timestamps:
+    a command folds only the events after it. Never changed once built (it is shared by
+    the tickets that carry it); folding on works on a copy.
+    """
+
+    count: int
+    view: _View
+    clocks: tuple[Clock, ...]
+
+    def extend(self, history: Sequence[Event], stop: int) -> Folded:
+        """
+        This fold carried on through ``history[count:stop]`` (whole groups, or the rest).
+        """
+        if stop <= self.count:
+            return self
+        clocks = tuple(clock.copy() for clock in self.clocks)
+        view = fold(itertools.islice(history, self.count, stop), clocks, self.view)
+        return Folded(stop, view, clocks)
+
+    def warm(self, cal: BusinessCalendar) -> None:
+        """
+        Work out the running totals of the closed intervals on ``cal`` ahead, once.
+        """
+        for clock in self.clocks:
+            if clock.cycle is not None:
+                clock.cycle.cumulative(cal)
+
+
+def last_group_start(history: Sequence[Event]) -> int:
+    """
+    The index of the first event of the last group of equal timestamps.
+    """
+    j = len(history) - 1
+    last = history[j].at
+    while j > 0 and history[j - 1].at == last:
+        j -= 1
+    return j
 
 
 Pieces = list[tuple[datetime, timedelta | None]]
 
 
-def pieces(
-    cycle: Cycle,
-    targets_by_priority: Mapping[Priority, timedelta],
-    retroactive: bool,
-    cal: BusinessCalendar,
-    end: datetime,
-) -> Pieces:
+class Timeline:
     """
-    The clock's total target from each instant on (piecewise constant).
+    The running intervals of a cycle up to ``end`` with running totals of their business
+    time, so the business time run before any instant is one binary search and one
+    ``elapsed`` away.
+    """
 
-    Retroactive: the latest target, from the start. Prospective: at each change the share
-    of the target already used is kept and the new target applies to the share left.
-    """
-    targets = [
-        (at, targets_by_priority.get(p) if p is not None else None) for at, p in cycle.priorities
-    ]
-    if retroactive:
-        return [(cycle.started_at, targets[-1][1])]
-    pieces: list[tuple[datetime, timedelta | None]] = []
-    for at, new in targets:
-        if not pieces or pieces[-1][1] is None or new is None:
-            pieces.append((at, new))
-            continue
-        used = elapsed_until(cycle, cal, min(at, end))
-        old = pieces[-1][1]
-        left = max(0.0, 1 - used / old) if old else 0.0
-        pieces.append((at, used + new * left))
-    return pieces
+    __slots__ = ("cal", "cumulative", "end", "segments", "total")
+
+    def __init__(self, cycle: Cycle, cal: BusinessCalendar, end: datetime) -> None:
+        self.cal = cal
+        self.end = end
+        self.segments = cycle.segments
+        #: The business time before each interval (and after the last closed one).
+        self.cumulative = cycle.cumulative(cal)
+        total = self.cumulative[-1]
+        if cycle.running:
+            start = self.segments[-1][0]
+            if start < end:
+                total += cal.elapsed(start, end)
+        self.total = total
+
+    def at(self, until: datetime) -> timedelta:
+        """
+        Business time run before ``until`` (at most ``end``).
+        """
+        j = bisect_left(self.segments, until, key=_start_of) - 1
+        if j < 0:
+            return timedelta(0)
+        start, stop = self.segments[j]
+        stop = self.end if stop is None or stop > self.end else stop
+        return self.cumulative[j] + self.cal.elapsed(start, until if until < stop else stop)
 
 
-def elapsed_until(cycle: Cycle, cal: BusinessCalendar, until: datetime) -> timedelta:
-    """
-    Business time the cycle ran before ``until``.
-    """
-    total = timedelta(0)
-    for start, stop in cycle.segments:
-        if start >= until:
-            break
-        total += cal.elapsed(start, min(stop or until, until))
-    return total
+def _start_of(segment: tuple[datetime, datetime | None]) -> datetime:
+    return segment[0]
 
 
 def crossing(
@@ -321,35 +409,33 @@ def crossing(
     """
     When the clock reaches ``threshold``: within [start, end], or (``future``) after ``end``
     if it keeps running under the last target.
+
+    The running intervals are cut at each change of target; one pass walks both in order.
     """
     elapsed = timedelta(0)
     bounds = [at for at, _ in pieces[1:]]
+    marks = [None if target is None else mark_of(target) for _, target in pieces]
+    k = 0  # pieces[k] is in force; bounds[k] is when the next one starts
     for start, stop in cycle.segments:
         stop = stop or end
-        cuts = [start, *(b for b in bounds if start < b < stop), stop]
-        for a, b in itertools.pairwise(cuts):
-            target = _target_at(pieces, a)
-            if target is not None:
-                mark = mark_of(target)
+        a = start
+        while True:
+            while k < len(bounds) and bounds[k] <= a:
+                k += 1
+            b = bounds[k] if k < len(bounds) and bounds[k] < stop else stop
+            part = cal.elapsed(a, b)
+            mark = marks[k]
+            if mark is not None:
                 if elapsed >= mark:
                     return a
-                part = cal.elapsed(a, b)
                 if elapsed + part >= mark:
                     return cal.add(a, mark - elapsed)
-                elapsed += part
-            else:
-                elapsed += cal.elapsed(a, b)
+            elapsed += part
+            if b >= stop:
+                break
+            a = b
     if future:
-        target = pieces[-1][1]
-        if target is not None:
-            mark = mark_of(target)
+        mark = marks[-1]
+        if mark is not None:
             return cal.add(end, max(mark - elapsed, timedelta(0)))
     return None
-
-
-def _target_at(pieces: Pieces, at: datetime) -> timedelta | None:
-    target = pieces[0][1]
-    for since, value in pieces:
-        if since <= at:
-            target = value
-    return target

@@ -414,6 +414,14 @@ class LadderPolicy:
         or ran out.
         """
         check_evaluation(ticket, sla, now)
+        return self.next_check_without_report(ticket, now)
+
+    def next_check_without_report(self, ticket: Ticket, now: datetime) -> datetime | None:
+        """
+        `next_check_at()` without the SLA report, which a ladder never reads: the service
+        then needs none to schedule the ticket.
+        """
+        _checks.aware("now", now)
         instants = [at for at, _, _, _ in self._open_steps(ticket)]
         if not instants:
             return None
