@@ -121,10 +121,16 @@ class LoggingNotifier:
 
 def _load_notifier(spec: str | None) -> Notifier:
     # MODULE:NAME names a Notifier, or a callable of no argument that returns one.
+    # "log" only when asked: it marks notifications delivered that nobody received.
     if spec is None:
+        raise DeskflowError(
+            "name where notifications go: --notifier MODULE:NAME (a Notifier or a factory "
+            "of one), or --notifier log to write them to the deskflow.notify log"
+        )
+    if spec == "log":
         logging.getLogger("deskflow.worker").warning(
-            "no --notifier given: notifications are written to the deskflow.notify log "
-            "and marked delivered"
+            "--notifier log: notifications are written to the deskflow.notify log and "
+            "marked delivered"
         )
         return LoggingNotifier()
     module_name, _, name = spec.partition(":")
@@ -166,8 +172,8 @@ def _worker(args: argparse.Namespace) -> int:
         interval = parse_duration(args.interval)
     except ValueError as error:
         raise DeskflowError(f"--interval: {error}") from None
-    notifier = _load_notifier(args.notifier)
     engine = _engine(args.db)
+    notifier = _load_notifier(args.notifier)
     from deskflow.adapters.sql import SqlTicketRepository
 
     try:
@@ -228,7 +234,7 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--interval", default="5s", help="the wait between rounds (default 5s)")
     worker.add_argument(
         "--notifier",
-        help="MODULE:NAME of a Notifier or of a factory of one (default: log each notification)",
+        help="MODULE:NAME of a Notifier or of a factory of one, or 'log' to log each one",
     )
     worker.add_argument("--worker-id", help="the name of this worker's claims (default: unique)")
     db = commands.add_parser("db", help="manage the database schema")

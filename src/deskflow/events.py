@@ -144,8 +144,9 @@ class PriorityChanged(Event):
     The priority was set by a policy (``rule`` says which) or overridden by hand.
     """
 
-    priority: Priority
-    previous: Priority | None = None
+    # Converted, as every enum field of an event: "P2" from JSON or a host is Priority.P2.
+    priority: Priority = attrs.field(converter=_fields.priority)
+    previous: Priority | None = attrs.field(default=None, converter=_fields.optional_priority)
     reason: str | None = None
     rule: str | None = None
     manual: bool = False

@@ -191,7 +191,24 @@ def test_a_worker_on_a_database_never_upgraded_says_what_to_run(
 
     config = str(DEFAULT_CONFIG)
     url = f"sqlite:///{tmp_path / 'empty.db'}"
-    assert 1 == main(["worker", "--once", "--db", url, "--config", config])
+    log = ["--notifier", "log"]
+    assert 1 == main(["worker", "--once", "--db", url, "--config", config, *log])
     assert "upgrade" in capsys.readouterr().err
-    assert 1 == main(["worker", "--once", "--db", "nonsense://x", "--config", config])
+    assert 1 == main(["worker", "--once", "--db", "nonsense://x", "--config", config, *log])
     assert "not a database URL" in capsys.readouterr().err
+
+
+def test_a_worker_without_a_notifier_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """
+    A worker never marks notifications delivered that went nowhere: without --notifier it
+    refuses to start, saying how to name one (or to log them, explicitly).
+    """
+    from deskflow.cli import main
+
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    assert 0 == main(["db", "upgrade", url])
+    capsys.readouterr()
+    assert 1 == main(["worker", "--once", "--db", url, "--config", str(DEFAULT_CONFIG)])
+    assert "--notifier log" in capsys.readouterr().err

@@ -69,6 +69,20 @@ def link_kind(value: LinkKind | str) -> LinkKind:
     return value if type(value) is LinkKind else _checks.member("link_kind", LinkKind, value)
 
 
+def priority(value: Priority | str) -> Priority:
+    """
+    ``value`` as a Priority.
+    """
+    return value if type(value) is Priority else _checks.member("priority", Priority, value)
+
+
+def optional_priority(value: Priority | str | None) -> Priority | None:
+    """
+    ``value`` as a Priority, or None.
+    """
+    return None if value is None else priority(value)
+
+
 def metric(value: Metric | str) -> Metric:
     """
     ``value`` as a Metric.
