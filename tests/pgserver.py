@@ -192,9 +192,12 @@ class PostgresServer:
         """
         Stop the server if it runs and remove its directory.
         """
+        pid_file = self.data / "postmaster.pid"
         try:
-            if (self.data / "postmaster.pid").exists():
-                self._run("pg_ctl", "-D", str(self.data), "-w", "-m", "fast", "stop")
+            if pid_file.exists():
+                stopped = self._run("pg_ctl", "-D", str(self.data), "-w", "-m", "fast", "stop")
+                if stopped.returncode != 0 and pid_file.exists():
+                    self._run("pg_ctl", "-D", str(self.data), "-w", "-m", "immediate", "stop")
         finally:
             shutil.rmtree(self.base, ignore_errors=True)
 
