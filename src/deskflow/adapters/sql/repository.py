@@ -18,7 +18,7 @@ from deskflow._internal.memory_due import checked_claim, checked_release
 from deskflow._internal.memory_queries import checked_query
 from deskflow._internal.storage import checked_count, checked_strings
 from deskflow._internal.writes import OneTicketWrites
-from deskflow.adapters.sql import _errors, _find, _outbox, _rows
+from deskflow.adapters.sql import _cache, _errors, _find, _outbox, _rows
 from deskflow.adapters.sql.migrate import check_schema, upgrade
 from deskflow.adapters.sql.schema import (
     counters_table,
@@ -57,6 +57,12 @@ _HISTORY = (
     .where(_e.ticket_id == sa.bindparam("b_id"))
     .order_by(_e.position)
 )
+# The events stored after a cached ticket's version.
+_SINCE = (
+    sa.select(_e.type, _e.schema_version, _e.payload)
+    .where(_e.ticket_id == sa.bindparam("b_id"), _e.position >= sa.bindparam("b_from"))
+    .order_by(_e.position)
+)
 
 
 class SqlTicketRepository(_outbox.SqlOutbox, OneTicketWrites):
@@ -72,6 +78,15 @@ class SqlTicketRepository(_outbox.SqlOutbox, OneTicketWrites):
     skipped). Of two racing saves one wins, and the other raises
     [`ConcurrencyError`][deskflow.exceptions.ConcurrencyError] having written nothing.
     ``get`` reads the events in one statement and replays them.
+
+    The repository keeps the last ``cache_size`` tickets it loaded or saved (least recently
+    used evicted; 0 keeps none). ``get`` of a cached ticket reads only the events stored
+    after its version, in one statement, and records them on it, so a command costs the new
+    events, not the history, and the ticket keeps its SLA fold. Other processes' writes are
+    seen exactly, as events are only ever appended; a save that fails leaves the cache as it
+    was. deskflow never deletes tickets; a host that deletes or rewrites rows itself calls
+    [`clear_cache`][deskflow.adapters.sql.SqlTicketRepository.clear_cache] after (in every
+    process), or runs with ``cache_size=0``.
 
     The schema comes from the shipped migrations, never from the repository behind the
     host's back: it checks the schema's revision when it starts and raises
@@ -90,7 +105,7 @@ class SqlTicketRepository(_outbox.SqlOutbox, OneTicketWrites):
     >>> repo.engine.dispose()
     """
 
-    def __init__(self, engine: sa.Engine, *, migrate: bool = False) -> None:
+    def __init__(self, engine: sa.Engine, *, migrate: bool = False, cache_size: int = 1024) -> None:
         if not isinstance(engine, sa.Engine):
             raise InvalidInput(f"expected a sqlalchemy Engine, got {type(engine).__name__}")
         dialect = _DIALECTS.get(engine.dialect.name)
@@ -103,6 +118,7 @@ class SqlTicketRepository(_outbox.SqlOutbox, OneTicketWrites):
             raise StorageError(
                 f"deskflow needs SQLite 3.35 or later (RETURNING), this is {sqlite3.sqlite_version}"
             )
+        self._cache = _cache.TicketCache(checked_count("cache_size", cache_size))
         self._engine = engine
         self._insert = dialect.insert
         self._skip_locked = engine.dialect.name == "postgresql"
@@ -116,6 +132,13 @@ class SqlTicketRepository(_outbox.SqlOutbox, OneTicketWrites):
         The engine the repository reads and writes through.
         """
         return self._engine
+
+    def clear_cache(self) -> None:
+        """
+        Forget the cached tickets: the next ``get`` of each reads its whole history. Only
+        needed after a host deleted or rewrote stored rows behind deskflow's back.
+        """
+        self._cache.clear()
 
     # -- writes ---------------------------------------------------------------------------------
 
@@ -158,6 +181,8 @@ class SqlTicketRepository(_outbox.SqlOutbox, OneTicketWrites):
                     index_elements=["dedup_key"]
                 )
                 self._execute(connection, batch[0].ticket.id, queue, outbox)
+        # Committed: the tickets given are the stored states, with what they folded.
+        self._cache.put(write.ticket for write in batch)
 
     @staticmethod
     def _execute(
@@ -213,11 +238,23 @@ class SqlTicketRepository(_outbox.SqlOutbox, OneTicketWrites):
         Return the stored ticket; raise NotFound if there is none with that id.
         """
         _checks.text("ticket_id", ticket_id)
+        cached = self._cache.get(ticket_id)
         with _errors.reading(self._engine, f"loading ticket {ticket_id!r}") as connection:
-            rows = connection.execute(_HISTORY, {"b_id": ticket_id}).all()
-        if not rows:
-            raise NotFound(f"no ticket with id {ticket_id!r}")
-        return _rows.replayed(ticket_id, rows)
+            if cached is None:
+                rows = connection.execute(_HISTORY, {"b_id": ticket_id}).all()
+            else:
+                since = {"b_id": ticket_id, "b_from": cached.version}
+                rows = connection.execute(_SINCE, since).all()
+        if cached is None:
+            if not rows:
+                raise NotFound(f"no ticket with id {ticket_id!r}")
+            ticket = _rows.replayed(ticket_id, rows)
+        elif not rows:
+            return cached
+        else:
+            ticket = _cache.extended(cached, rows)
+        self._cache.put([ticket])
+        return ticket
 
     def _tickets(
         self,
