@@ -14,6 +14,8 @@ when it starts: a database behind or ahead of this deskflow is refused with
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,6 +53,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 # pg_advisory_xact_lock's key: any 64-bit number no host uses for its own locks ("deskflow").
 _LOCK_KEY = 0x6465736B666C6F77
 _UPGRADE_HINT = "deskflow db upgrade URL"
+# How long a new connection keeps asking for WAL mode while other processes hold the file.
+_WAL_PATIENCE = 30.0
 
 
 def _config(connection: sa.Connection | None = None) -> Config:
@@ -173,11 +177,23 @@ def _in_memory(url: sa.URL) -> bool:
 
 def _wal(dbapi_connection: Any, _record: Any) -> None:
     # Readers then never wait for a writer, and a writer waits only for another writer.
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-    finally:
-        cursor.close()
+    # Switching a new file to WAL needs it alone, and SQLite may answer "database is
+    # locked" at once, busy timeout or not, while other processes open it too: try again
+    # for as long as the busy timeout would have waited.
+    deadline = time.monotonic() + _WAL_PATIENCE
+    delay = 0.005
+    while True:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+        finally:
+            cursor.close()
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
 
 
 def engine_for(url: str | sa.URL, **options: Any) -> sa.Engine:
