@@ -279,6 +279,14 @@ def decode_cursor(cursor: object, order: Order) -> tuple[int, str]:
         or not isinstance(value[2], str)
     ):
         raise InvalidInput(f"after is not a cursor from a previous page: {cursor!r}")
+    # Bounded and checked as the store's own values are: a forged cursor is refused here,
+    # the same on every store, before it reaches a database.
+    if not -(2**63) <= value[1] < 2**63:
+        raise InvalidInput(f"after is not a cursor from a previous page: {cursor!r}")
+    try:
+        _checks.text("after", value[2])
+    except InvalidInput:
+        raise InvalidInput(f"after is not a cursor from a previous page: {cursor!r}") from None
     if value[0] != order:
         raise InvalidInput(
             f"after is a cursor of a listing by {value[0]!r}, not by {order!r}: "

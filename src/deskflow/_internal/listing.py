@@ -27,7 +27,6 @@ from deskflow.authorization import (
     Permission,
     require,
 )
-from deskflow.enums import Role
 from deskflow.exceptions import InvalidInput, NotFound, PermissionDenied
 from deskflow.ports import TicketRepository
 from deskflow.queries import (
@@ -72,14 +71,13 @@ def narrowed(policy: AuthorizationPolicy, actor: Actor, query: TicketQuery) -> T
     None when that leaves nothing.
 
     With the default policy (or one built from its table) an actor whose view rules include
-    "their own tickets" gets their own only. With any other policy a requester does: hosts
-    whose requesters view others' tickets pass a ``DefaultAuthorization`` saying so.
+    "their own tickets" gets their own only. Any other policy is asked about each ticket and
+    nothing is narrowed: a listing never skips a ticket ``view()`` would show.
     """
+    own_only = False
     if isinstance(policy, DefaultAuthorization):
         rules = policy.rules_for(actor.role, Permission.VIEW)
         own_only = rules is not None and OWN in rules
-    else:
-        own_only = actor.role is Role.REQUESTER
     if not own_only:
         return query
     requesters = {actor.id} if query.requesters is None else query.requesters & {actor.id}

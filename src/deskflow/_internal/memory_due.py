@@ -23,6 +23,10 @@ def checked_owner(value: object) -> str:
     return _checks.text("owner", value)
 
 
+#: The longest claim: work a worker held longer than this would be lost to a crash for good.
+MAX_LEASE = timedelta(days=366)
+
+
 def checked_lease(value: object) -> timedelta:
     """
     Return a claim's lease if it is a positive timedelta, or raise InvalidInput.
@@ -30,6 +34,8 @@ def checked_lease(value: object) -> timedelta:
     lease = _checks.duration("lease", value)
     if not lease:
         raise InvalidInput("lease must be longer than zero: a claim must last a while")
+    if lease > MAX_LEASE:
+        raise InvalidInput(f"lease must be at most {MAX_LEASE.days} days, got {lease}")
     return lease
 
 

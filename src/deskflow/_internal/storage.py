@@ -19,9 +19,15 @@ def checked_ticket(value: object) -> Ticket:
     return value
 
 
+#: The largest count a store's 64-bit integer holds.
+MAX_COUNT = 2**63 - 1
+
+
 def checked_count(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInput(f"{name} must be an int >= 0, got {value!r}")
+    # Bounded, so every store refuses the same values: a larger one would overflow a
+    # database's integer and leak the driver's own error.
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise InvalidInput(f"{name} must be an int from 0 to 2**63 - 1, got {value!r}")
     return value
 
 
