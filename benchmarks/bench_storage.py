@@ -268,11 +268,13 @@ def save_growth(store: Store) -> None:
 
 
 def _fill(engine: sa.Engine, count: int) -> None:
+    # Written in batches of 1,000 tickets a transaction; the counter is then set to the
+    # last number, as ``count`` opens through the service would have left it.
     repo = SqlTicketRepository(engine)
     batch: list[TicketWrite] = []
-    for n in range(count):
+    for n in range(1, count + 1):
         ticket = INCIDENT.open(
-            repo.next_id("INC"),
+            f"INC-{n}",
             title=f"Printer {n} offline",
             requester="ann",
             at=T0 + timedelta(seconds=n),
@@ -284,6 +286,11 @@ def _fill(engine: sa.Engine, count: int) -> None:
             batch = []
     if batch:
         repo.save_all(batch)
+    repo.next_id("INC")
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE deskflow_counters SET value = :n WHERE prefix = 'INC'"), {"n": count}
+        )
 
 
 def first_open(store: Store) -> None:
