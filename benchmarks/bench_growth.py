@@ -11,42 +11,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bench_sla import add_vs_pandas
-from harness import AGENT, CAL, ROUNDS, desk_with, history, interleaved, machine, median_pair
+from harness import AGENT, CAL, command_cost, desk_with, history, interleaved, machine, median_pair
 
-from deskflow import INCIDENT, Ticket, Trigger
-from deskflow.adapters import ManualClock
+from deskflow import Ticket
 from deskflow.sla import SlaPolicy
-
-
-def command_cost(events: int, number: int) -> tuple[float, float]:
-    """
-    Seconds for an assign through HelpDesk on a ticket of ``events`` events (saved by an
-    earlier command, as tickets are), and for the bare workflow trigger on the same ticket.
-    """
-    ticket = history(events)
-    desk, ids = desk_with(ticket, number * (ROUNDS + 1))
-    for ticket_id in ids:  # the earlier command
-        desk.comment(AGENT, ticket_id, body="looking")
-    clock = desk.clock
-    assert isinstance(clock, ManualClock)
-    clock.advance(timedelta(minutes=3))  # the command comes later, as commands do
-    pending = iter(ids)
-
-    def through_desk() -> None:
-        desk.assign(AGENT, next(pending), group="service-desk", assignee="kim")
-
-    def bare() -> None:
-        INCIDENT.fire(
-            ticket,
-            Trigger.ASSIGN,
-            actor=AGENT,
-            at=ticket.updated_at,
-            group="service-desk",
-            assignee="kim",
-        )
-
-    out = interleaved({"desk": through_desk, "bare": bare}, number)
-    return out["desk"], out["bare"]
 
 
 def tick_cost(events: int, number: int) -> tuple[float, float]:

@@ -16,10 +16,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from harness import AGENT as HARNESS_AGENT
-from harness import ROUNDS, desk_with, history, median_pair
+from harness import command_cost
 
-from deskflow import INCIDENT, Actor, Role, Trigger
+from deskflow import INCIDENT, Actor, Role
 from deskflow.adapters import InMemoryNotifier, InMemoryTicketRepository, ManualClock
 from deskflow.service import HelpDesk
 
@@ -35,30 +34,7 @@ def command_vs_fire() -> dict[str, Any]:
     20-event histories at distinct instants over business days (business-hours calendar),
     each saved by an earlier command; both sides warmed up, medians of interleaved rounds.
     """
-    ticket = history(20)
-    number = 200
-    desk, ids = desk_with(ticket, number * (ROUNDS + 1))
-    for ticket_id in ids:
-        desk.comment(HARNESS_AGENT, ticket_id, body="looking")
-    clock = desk.clock
-    assert isinstance(clock, ManualClock)
-    clock.advance(timedelta(minutes=3))
-    pending = iter(ids)
-
-    def through_desk() -> None:
-        desk.assign(HARNESS_AGENT, next(pending), group="service-desk", assignee="kim")
-
-    def bare() -> None:
-        INCIDENT.fire(
-            ticket,
-            Trigger.ASSIGN,
-            actor=HARNESS_AGENT,
-            at=ticket.updated_at,
-            group="service-desk",
-            assignee="kim",
-        )
-
-    desk_s, bare_s = median_pair(through_desk, bare, number=number)
+    desk_s, bare_s = command_cost(20, number=200)
     return {
         "what": "assign through HelpDesk vs bare workflow.fire (20 events)",
         "deskflow": f"{desk_s * 1e6:.0f} us",

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from deskflow import INCIDENT, Actor, Role, Ticket
+from deskflow import INCIDENT, Actor, Role, Ticket, Trigger
 from deskflow.adapters import InMemoryNotifier, InMemoryTicketRepository, ManualClock
 from deskflow.calendars import BusinessCalendar
 from deskflow.desk import Desk
@@ -121,3 +121,34 @@ def desk_with(
         ids.append(t.id)
     clock = ManualClock(ticket.updated_at + timedelta(minutes=5))
     return HelpDesk(repo, InMemoryNotifier(), clock, Desk(sla=sla, **desk)), ids  # type: ignore[arg-type]
+
+
+def command_cost(events: int, number: int) -> tuple[float, float]:
+    """
+    Seconds for an assign through HelpDesk on a ticket of ``events`` events (saved by an
+    earlier command, as tickets are), and for the bare workflow trigger on the same ticket.
+    """
+    ticket = history(events)
+    desk, ids = desk_with(ticket, number * (ROUNDS + 1))
+    for ticket_id in ids:  # the earlier command
+        desk.comment(AGENT, ticket_id, body="looking")
+    clock = desk.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(timedelta(minutes=3))  # the command comes later, as commands do
+    pending = iter(ids)
+
+    def through_desk() -> None:
+        desk.assign(AGENT, next(pending), group="service-desk", assignee="kim")
+
+    def bare() -> None:
+        INCIDENT.fire(
+            ticket,
+            Trigger.ASSIGN,
+            actor=AGENT,
+            at=ticket.updated_at,
+            group="service-desk",
+            assignee="kim",
+        )
+
+    out = interleaved({"desk": through_desk, "bare": bare}, number)
+    return out["desk"], out["bare"]
