@@ -22,10 +22,14 @@ from deskflow.calendars import BusinessCalendar
 from deskflow.enums import TicketKind
 from deskflow.escalation import EscalationPolicy
 from deskflow.exceptions import ConfigError, InvalidInput
+from deskflow.fields import CustomField
 from deskflow.limits import Limits
+from deskflow.macros import Macro
 from deskflow.outbox import DEFAULT_RULES, NotificationRule
+from deskflow.policies.notices import Directory
 from deskflow.priority import PriorityMatrix, PriorityPolicy
 from deskflow.routing import RoutingPolicy
+from deskflow.rules import PeopleDirectory, RuleSet
 from deskflow.sla import SlaPolicy
 from deskflow.states import Workflow
 from deskflow.ticket import Ticket
@@ -116,6 +120,18 @@ class Desk:
         factory=lambda: {TicketKind.INCIDENT: "INC", TicketKind.SERVICE_REQUEST: "REQ"}
     )
     limits: Limits = attrs.field(factory=Limits)
+    #: The desk's custom fields by name.
+    fields: Mapping[str, CustomField] = attrs.field(factory=dict, hash=False)
+    #: The automation rules, in order, with their hit policy and cascade bound.
+    rules: RuleSet = attrs.field(factory=RuleSet)
+    #: Named batches of commands (``HelpDesk.apply_macro``).
+    macros: Mapping[str, Macro] = attrs.field(factory=dict, hash=False)
+    #: Text templates by name, for rules' replies and notes and for macros.
+    texts: Mapping[str, str] = attrs.field(factory=dict, hash=False)
+    #: What the host knows of people (attributes for rules, candidates for routing).
+    people: PeopleDirectory | None = None
+    #: Who manages whom, for rules' ``@supervisor`` and ``@manager`` recipients.
+    directory: Directory | None = None
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.sla, Mapping):

@@ -14,12 +14,15 @@ from deskflow.exceptions import InvalidInput
 
 __all__ = [
     "Audience",
+    "FieldType",
+    "HitPolicy",
     "HoldReason",
     "Impact",
     "LinkKind",
     "Metric",
     "Priority",
     "Role",
+    "RuleTrigger",
     "State",
     "TicketKind",
     "Trigger",
@@ -230,3 +233,60 @@ class Audience(enum.StrEnum):
 
     REQUESTER = "requester"
     STAFF = "staff"
+
+
+class FieldType(enum.StrEnum):
+    """
+    The type of a desk's custom field (see [`CustomField`][deskflow.fields.CustomField]).
+
+    ``choice`` holds one of the field's options, ``multi_choice`` a set of them, ``user`` a
+    person's id, ``decimal`` an exact decimal number, ``date`` a calendar date.
+    """
+
+    TEXT = "text"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    BOOLEAN = "boolean"
+    CHOICE = "choice"
+    MULTI_CHOICE = "multi_choice"
+    DATE = "date"
+    USER = "user"
+
+
+class RuleTrigger(enum.StrEnum):
+    """
+    When an automation rule is evaluated: on an event of one of these kinds, or on ``time``.
+
+    - ``opened``: a ticket was logged;
+    - ``state_changed``: any state change (``assigned`` also for a change of group or
+      assignee, whatever the state);
+    - ``requester_comment`` / ``agent_reply``: a public message of the requester / of staff;
+    - ``internal_note``: a staff-only note;
+    - ``fields_changed``, ``tags_changed``, ``priority_changed``, ``classified``;
+    - ``sla_threshold``: an SLA clock passed a warning threshold or breached;
+    - ``time``: evaluated by ``tick()`` when the rule's time condition comes true.
+    """
+
+    OPENED = "opened"
+    STATE_CHANGED = "state_changed"
+    ASSIGNED = "assigned"
+    REQUESTER_COMMENT = "requester_comment"
+    AGENT_REPLY = "agent_reply"
+    INTERNAL_NOTE = "internal_note"
+    FIELDS_CHANGED = "fields_changed"
+    TAGS_CHANGED = "tags_changed"
+    PRIORITY_CHANGED = "priority_changed"
+    CLASSIFIED = "classified"
+    SLA_THRESHOLD = "sla_threshold"
+    TIME = "time"
+
+
+class HitPolicy(enum.StrEnum):
+    """
+    How many rules of a rule set fire for one event: every matching rule in the declared
+    order (``all``; a ``stop`` action ends it), or only the first one that matches
+    (``first``).
+    """
+
+    ALL = "all"
+    FIRST = "first"

@@ -14,8 +14,18 @@ from typing import TYPE_CHECKING, ClassVar
 import attrs
 
 from deskflow._internal import event_fields as _fields
-from deskflow.enums import Impact, LinkKind, Metric, Priority, TicketKind, Urgency, Visibility
+from deskflow.enums import (
+    Audience,
+    Impact,
+    LinkKind,
+    Metric,
+    Priority,
+    TicketKind,
+    Urgency,
+    Visibility,
+)
 from deskflow.exceptions import InvalidInput
+from deskflow.fields import FieldsChanged, TagsChanged
 from deskflow.ticket import Comment, Event, Feedback, Link, Ticket, check_rating
 
 if TYPE_CHECKING:
@@ -31,11 +41,15 @@ __all__ = [
     "Escalated",
     "Event",
     "FeedbackGiven",
+    "FieldsChanged",
     "Linked",
     "NotificationQueued",
     "PriorityChanged",
+    "RuleFired",
+    "RuleNotified",
     "SlaThresholdReached",
     "StateChanged",
+    "TagsChanged",
     "TicketOpened",
 ]
 
@@ -453,3 +467,54 @@ class NotificationQueued(Event):
         One line for the audit trail.
         """
         return f"notification {self.template} to {', '.join(self.recipients)}"
+
+
+@attrs.frozen(kw_only=True)
+class RuleFired(Event):
+    """
+    An automation rule fired: its ``dedup_key`` (rule, ticket, episode) keeps it from firing
+    again for the same episode; ``cause`` is the position in the history of the event that
+    triggered it (None for a time rule), ``depth`` how deep in the cascade it fired (1: on
+    the command's own change), ``actions`` what it did.
+    """
+
+    rule: str
+    dedup_key: str
+    cause: int | None = None
+    depth: int = 1
+    actions: tuple[str, ...] = ()
+
+    internal = True
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        done = "; ".join(self.actions) or "nothing to do"
+        return f"rule {self.rule!r} fired: {done}"
+
+
+@attrs.frozen(kw_only=True)
+class RuleNotified(Event):
+    """
+    An automation rule asked for a notification: ``template`` for ``recipients`` (resolved
+    ids), written for ``audience``. Staff-only unless the audience is the requester.
+    """
+
+    rule: str
+    template: str
+    recipients: tuple[str, ...]
+    audience: Audience = Audience.STAFF
+
+    @property
+    def internal(self) -> bool:  # type: ignore[override]
+        """
+        A notice to staff is a staff-only entry.
+        """
+        return self.audience is not Audience.REQUESTER
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        return f"rule {self.rule!r} notifies {', '.join(self.recipients)} ({self.template})"

@@ -19,6 +19,7 @@ __all__ = [
     "NotFound",
     "OutcomeUnknown",
     "PermissionDenied",
+    "RuleCascadeError",
     "SchemaMismatch",
     "StorageError",
 ]
@@ -93,6 +94,18 @@ class NotFound(DeskflowError, KeyError):
     def __str__(self) -> str:
         # KeyError.__str__ repr()s its argument; a sentence reads better.
         return str(self.args[0]) if self.args else ""
+
+
+class RuleCascadeError(DeskflowError, RuntimeError):
+    """
+    Automation rules kept triggering each other past the rule set's cascade bound: the
+    command is refused and nothing is stored. ``chain`` names the rules, from the one the
+    command's own change triggered to the one that went past the bound.
+    """
+
+    def __init__(self, message: str, *, chain: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.chain = chain
 
 
 class StorageError(DeskflowError, RuntimeError):

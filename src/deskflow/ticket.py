@@ -10,7 +10,7 @@ optimistic concurrency is the length of the history.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -27,6 +27,7 @@ __all__ = [
     "Comment",
     "Event",
     "Feedback",
+    "FieldValues",
     "Link",
     "Ticket",
 ]
@@ -71,6 +72,46 @@ class Feedback:
 
     rating: int
     comment: str | None
+
+
+class FieldValues(Mapping[str, object]):
+    """
+    A ticket's custom field values by field name: an immutable, hashable mapping.
+
+    >>> values = FieldValues({"asset": "LT-042", "hours": 2})
+    >>> values["asset"], len(values), values == {"asset": "LT-042", "hours": 2}
+    ('LT-042', 2, True)
+    """
+
+    __slots__ = ("_items", "_values")
+
+    def __init__(self, values: Mapping[str, object] | Iterable[tuple[str, object]] = ()) -> None:
+        items = tuple(sorted(dict(values).items()))
+        self._items = items
+        self._values = dict(items)
+
+    def __getitem__(self, name: str) -> object:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FieldValues):
+            return self._items == other._items
+        return isinstance(other, Mapping) and self._values == dict(other)
+
+    def __repr__(self) -> str:
+        return f"FieldValues({self._values!r})"
+
+
+_NO_FIELDS = FieldValues()
 
 
 @attrs.frozen(kw_only=True)
@@ -157,6 +198,10 @@ class Ticket:
     comments: tuple[Comment, ...] = ()
     links: tuple[Link, ...] = ()
     feedback: Feedback | None = None
+    #: The custom field values (see [`deskflow.fields`][deskflow.fields]).
+    fields: FieldValues = _NO_FIELDS
+    #: The ticket's tags (staff-only).
+    tags: frozenset[str] = frozenset()
     history: tuple[Event, ...] = ()
     # A value derived from a prefix of the history (the SLA fold), carried from a ticket to
     # the one `evolve` makes from it, whose history has that same prefix; not part of the

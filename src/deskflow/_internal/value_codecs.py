@@ -16,8 +16,9 @@ import enum
 import re
 import types
 import typing
-from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
@@ -263,12 +264,61 @@ _SIMPLE: dict[object, ValueCodec] = {
 }
 
 
+def _field_value_encode(value: object) -> object:
+    # A custom field's value as JSON that reads back as the same type: str, int, bool and
+    # None as themselves, a multi-choice as a list, a decimal and a date tagged.
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return {"date": value.isoformat()}
+    if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise Mismatch(f"{value!r} is not a custom field value")
+
+
+def _field_value_decode(value: object) -> object:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    if isinstance(value, dict) and len(value) == 1:
+        ((tag, text),) = value.items()
+        try:
+            if tag == "decimal" and isinstance(text, str):
+                return Decimal(text)
+            if tag == "date" and isinstance(text, str):
+                return date.fromisoformat(text)
+        except (InvalidOperation, ValueError):
+            pass
+    raise Mismatch(f"{value!r} is not a stored custom field value")
+
+
+def _field_changes_encode(value: object) -> object:
+    if not isinstance(value, Mapping):
+        raise Mismatch(f"expected a mapping of field names, got {type(value).__name__}")
+    return {str(name): _field_value_encode(v) for name, v in value.items()}
+
+
+def _field_changes_decode(value: object) -> object:
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise Mismatch(f"expected a dict of field names, got {value!r}")
+    return {name: _field_value_decode(v) for name, v in value.items()}
+
+
+#: Custom field values by name (``Mapping[str, FieldValue | None]`` of deskflow.fields).
+FIELD_CHANGES = ValueCodec("dict", _field_changes_encode, _field_changes_decode)
+
+
 def value_codec(hint: object, where: str) -> ValueCodec:
     """
     The codec of the values of annotation ``hint``; ``where`` names the field in errors.
     """
     if hint in _SIMPLE:
         return _SIMPLE[hint]
+    if typing.get_origin(hint) is Mapping and typing.get_args(hint)[:1] == (str,):
+        return FIELD_CHANGES
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return _enum_codec(hint, where)
     origin, args = typing.get_origin(hint), typing.get_args(hint)
