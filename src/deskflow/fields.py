@@ -18,7 +18,7 @@ from typing import TypeAlias
 import attrs
 
 from deskflow.enums import FieldType
-from deskflow.ticket import Event, Ticket
+from deskflow.ticket import Event, FieldValues, Ticket
 
 __all__ = ["CustomField", "FieldValue", "FieldsChanged", "TagsChanged"]
 
@@ -64,7 +64,23 @@ class FieldsChanged(Event):
         """
         Set and clear the fields named in ``changes``.
         """
-        raise NotImplementedError
+        values = dict(ticket.fields)
+        for name, value in self.changes.items():
+            if value is None:
+                values.pop(name, None)
+            else:
+                values[name] = value
+        return ticket.evolve(self, fields=FieldValues(values))
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        parts = [
+            f"{name}={'(cleared)' if value is None else value}"
+            for name, value in sorted(self.changes.items())
+        ]
+        return "set " + ", ".join(parts) + (f" ({self.reason})" if self.reason else "")
 
 
 @attrs.frozen(kw_only=True)
@@ -84,4 +100,11 @@ class TagsChanged(Event):
         """
         Add ``added`` to and remove ``removed`` from the ticket's tags.
         """
-        raise NotImplementedError
+        return ticket.evolve(self, tags=(ticket.tags | set(self.added)) - set(self.removed))
+
+    def describe(self) -> str:
+        """
+        One line for the audit trail.
+        """
+        parts = [f"+{t}" for t in self.added] + [f"-{t}" for t in self.removed]
+        return "tags " + " ".join(parts) + (f" ({self.reason})" if self.reason else "")

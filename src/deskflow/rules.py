@@ -41,6 +41,7 @@ __all__ = [
     "ApplyMacro",
     "Assign",
     "BeforeDue",
+    "BusinessDays",
     "Condition",
     "ConditionResult",
     "Field",
@@ -61,6 +62,7 @@ __all__ = [
     "Stop",
     "TimeCondition",
     "Triggered",
+    "Wait",
     "walk",
 ]
 
@@ -87,6 +89,23 @@ class PeopleDirectory(Protocol):
         The agents who may get a ticket of ``group``, for the routing policy.
         """
         ...
+
+
+@attrs.frozen
+class BusinessDays:
+    """
+    A number of business days on the ticket's calendar (``"2bd"`` in a configuration): the
+    same point of the working day, ``days`` business days later (Monday 15:00 plus 2
+    business days is Wednesday 15:00 on a Monday-to-Friday calendar; from outside business
+    hours, counted from the next opening). Time conditions take it or a ``timedelta`` of
+    business time.
+    """
+
+    days: int
+
+
+#: How long a time condition waits: business time, or whole business days.
+Wait: TypeAlias = timedelta | BusinessDays
 
 
 @attrs.frozen
@@ -277,7 +296,7 @@ class InStateFor(TimeCondition):
     """
 
     state: str
-    duration: timedelta
+    duration: Wait
 
 
 @attrs.frozen
@@ -288,7 +307,7 @@ class SinceEvent(TimeCondition):
     """
 
     event: RuleTrigger
-    duration: timedelta
+    duration: Wait
 
 
 @attrs.frozen
@@ -299,7 +318,7 @@ class BeforeDue(TimeCondition):
     """
 
     metric: Metric
-    duration: timedelta
+    duration: Wait
 
 
 class Action:
