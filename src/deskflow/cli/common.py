@@ -5,8 +5,10 @@ its problems as lines, and reading and writing instants and durations on the com
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from deskflow.config import load_desk, parse_duration
 from deskflow.desk import Desk
@@ -14,6 +16,7 @@ from deskflow.exceptions import ConfigError, DeskflowError
 
 __all__ = [
     "Failure",
+    "charts",
     "config_problem_line",
     "load_config",
     "parse_instant",
@@ -27,6 +30,17 @@ class Failure(DeskflowError):
     """
     A command could not do what it was asked; its text is the one line the user reads.
     """
+
+
+def charts() -> Any:
+    """
+    The ``deskflow.charts`` module; without matplotlib (the ``charts`` extra) the command
+    fails, saying what to install.
+    """
+    try:
+        return importlib.import_module("deskflow.charts")
+    except ImportError as error:
+        raise Failure(f"charts need matplotlib: pip install 'deskflow[charts]' ({error})") from None
 
 
 def problem_lines(error: ConfigError) -> list[str]:

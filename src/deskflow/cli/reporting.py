@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from deskflow.cli import operations
-from deskflow.cli.common import Failure, load_config, parse_instant
+from deskflow.cli.common import charts, load_config, parse_instant
 from deskflow.desk import Desk
 from deskflow.enums import Metric
 from deskflow.queries import MAX_LIMIT, TicketQuery
@@ -126,8 +126,8 @@ def figures(report: DeskReport) -> list[tuple[str, str]]:
     return rows
 
 
-def _table(report: DeskReport, title: str) -> Table:
-    table = Table(title=title, title_justify="left")
+def _table(report: DeskReport) -> Table:
+    table = Table()
     table.add_column("figure")
     table.add_column("all", justify="right")
     groups = list(report.groups.items())
@@ -193,17 +193,14 @@ def report(
     when = (
         "all time"
         if window is None
-        else f"{window[0]:%Y-%m-%d %H:%M} to {window[1]:%Y-%m-%d %H:%M} UTC"
+        else f"{window[0].astimezone(UTC):%Y-%m-%d %H:%M} to "
+        f"{window[1].astimezone(UTC):%Y-%m-%d %H:%M} UTC"
     )
-    Console().print(_table(made, f"Desk report, {when}"))
+    out = Console()
+    out.print(f"Desk report, {when}")
+    out.print(_table(made))
     if chart is not None:
-        try:
-            from deskflow.charts import write_report_chart
-        except ImportError as error:
-            raise Failure(
-                f"charts need matplotlib: pip install 'deskflow[charts]' ({error})"
-            ) from None
-        written = write_report_chart(made, chart, by=str(by or "priority"))
+        written = charts().write_report_chart(made, chart, by=str(by or "priority"))
         typer.echo(f"chart written to {written}")
 
 

@@ -8,24 +8,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from deskflow.cli.common import Failure, load_config
+from deskflow.cli.common import Failure, charts, config_problem_line, load_config
+from deskflow.exceptions import ConfigError
+from deskflow.simulation import DEFAULT_SCENARIO, Comparison, Scenario, load_scenario
+from deskflow.simulation import compare as run_both
+from deskflow.simulation import simulate as run_one
 
 __all__ = ["register"]
-
-
-def _simulation() -> Any:
-    try:
-        import deskflow.simulation as simulation
-    except ImportError as error:
-        raise Failure(f"the simulator needs SimPy: pip install 'deskflow[sim]' ({error})") from None
-    return simulation
 
 
 @contextmanager
@@ -48,8 +44,8 @@ def _progress(what: str) -> Iterator[Callable[[int, int], None]]:
         yield advance
 
 
-def _summary(rows: list[tuple[str, str]], title: str) -> Table:
-    table = Table(title=title, title_justify="left")
+def _summary(rows: list[tuple[str, str]]) -> Table:
+    table = Table()
     table.add_column("figure")
     table.add_column("value", justify="right")
     for label, value in rows:
@@ -57,23 +53,20 @@ def _summary(rows: list[tuple[str, str]], title: str) -> Table:
     return table
 
 
-def _number(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-    return str(value)
-
-
-def _comparison(rows: list[tuple[Any, ...]], a: Path, b: Path, runs: int) -> Table:
-    table = Table(
-        title=f"{a} (A) against {b} (B), mean of {runs} runs; B - A with its 95% interval",
-        title_justify="left",
-    )
-    for name in ("figure", "A", "B", "B - A", "interval"):
+def _comparison(comparison: Comparison) -> Table:
+    table = Table()
+    for name in ("figure", "A", "B", "B - A", "95% interval"):
         table.add_column(name, justify="left" if name == "figure" else "right")
-    for label, mean_a, mean_b, diff, low, high in rows:
-        interval = f"{_number(low)} .. {_number(high)}"
-        table.add_row(str(label), _number(mean_a), _number(mean_b), _number(diff), interval)
+    for row in comparison.formatted_rows():
+        table.add_row(*row)
     return table
+
+
+def _scenario(path: Path | None) -> Scenario:
+    try:
+        return load_scenario(DEFAULT_SCENARIO if path is None else path)
+    except ConfigError as error:
+        raise Failure(config_problem_line(error, path)) from None
 
 
 def simulate(
@@ -101,33 +94,32 @@ def simulate(
     """
     Try a desk configuration on a simulated desk and print its SLA compliance and queues.
     """
-    simulation = _simulation()
-    desk_files = [config] if compare is None else [config, compare]
-    for path in desk_files:
-        load_config(path)  # a bad file is said before a long run, not after
-    chosen = simulation.DEFAULT_SCENARIO if scenario is None else simulation.load_scenario(scenario)
+    # Bad files are said before a long run, not after it.
+    desk = load_config(config)
+    other = None if compare is None else (compare, load_config(compare))
+    plan = _scenario(scenario)
     out = Console()
-    if compare is not None:
-        seeds = tuple(range(seed, seed + runs))
-        with _progress("comparing") as progress:
-            result = simulation.compare(
-                config, compare, chosen, days=days, seeds=seeds, progress=progress
+    try:
+        if other is not None:
+            seeds = tuple(range(seed, seed + runs))
+            with _progress("comparing") as progress:
+                result = run_both(desk, other[1], plan, days=days, seeds=seeds, progress=progress)
+            out.print(
+                f"A: {config}\nB: {other[0]}\non the same arrivals; the mean of {runs} runs "
+                f"(seeds {seed} to {seed + runs - 1}), B - A with its 95% confidence interval"
             )
-        out.print(_comparison(list(result.rows()), config, compare, runs))
-        if chart is None:
-            return
-    with _progress("simulating") as progress:
-        run = simulation.simulate(config, chosen, days=days, seed=seed, progress=progress)
+            out.print(_comparison(result))
+            if chart is None:
+                return
+        with _progress("simulating") as progress:
+            run = run_one(desk, plan, days=days, seed=seed, progress=progress)
+    except ModuleNotFoundError as error:  # SimPy, the `sim` extra, is not installed
+        raise Failure(str(error)) from None
     if compare is None:
-        out.print(_summary(list(run.summary()), f"{config} on a simulated desk, seed {seed}"))
+        out.print(f"{config} on a simulated desk, seed {seed}")
+        out.print(_summary(list(run.summary())))
     if chart is not None:
-        try:
-            from deskflow.charts import write_simulation_charts
-        except ImportError as error:
-            raise Failure(
-                f"charts need matplotlib: pip install 'deskflow[charts]' ({error})"
-            ) from None
-        for written in write_simulation_charts(run, chart):
+        for written in charts().write_simulation_charts(run, chart):
             typer.echo(f"chart written to {written}")
 
 
