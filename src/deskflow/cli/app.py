@@ -55,12 +55,17 @@ def _usage_line(error: typer.TyperException, args: Sequence[str]) -> str:
 
 
 def _command_path(args: Sequence[str]) -> str:
-    # The words of the command line up to the first option: `deskflow sla due`.
+    # The command's words among the arguments, e.g. `deskflow sla due`: each word that names
+    # a command of the group reached so far.
     words = ["deskflow"]
+    command: Any = typer.main.get_command(app)
     for word in args:
-        if word.startswith("-") or len(words) == 3:
+        commands = getattr(command, "commands", None)
+        if commands is None:
             break
-        words.append(word)
+        if word in commands:
+            words.append(word)
+            command = commands[word]
     return " ".join(words)
 
 

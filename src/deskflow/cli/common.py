@@ -87,7 +87,7 @@ def load_config(source: Path) -> Desk:
     try:
         return load_desk(source)
     except ConfigError as error:
-        raise Failure(config_problem_line(error, source)) from None
+        raise Failure(config_problem_line(error, source)) from error
 
 
 def parse_instant(text: str) -> datetime:
@@ -123,8 +123,16 @@ def parse_span(text: str) -> timedelta:
     >>> parse_span("1h30m")
     datetime.timedelta(seconds=5400)
     """
-    span = parse_duration(text)
-    if span < timedelta(0):
+    try:
+        span = parse_duration(text)
+    except ValueError as error:
+        if "\n" not in str(error):
+            raise
+        # pydantic's many-line report of an ISO 8601 duration it could not read
+        raise ValueError(
+            f"not a duration: {text!r}; write e.g. '8h', '1h30m', '2d' or 'PT4H'"
+        ) from None
+    if span < timedelta(0):  # pragma: no cover - no notation of a negative one parses
         raise ValueError(f"{text!r} is negative; a duration is 0 or more")
     return span
 
