@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -66,13 +65,13 @@ def fill(url: str) -> None:
 
 
 @pytest.fixture
-def sqlite_desk(tmp_path: Path) -> Iterator[str]:
+def sqlite_desk(tmp_path: Path) -> str:
     """
     A SQLite file holding the three incidents of ``fill``.
     """
     url = f"sqlite:///{tmp_path / 'desk.db'}"
     fill(url)
-    yield url
+    return url
 
 
 def figure(output: str, label: str) -> list[str]:
