@@ -35,6 +35,7 @@ from deskflow.exceptions import DeskflowError
 from deskflow.policies.queues import next_ticket
 from deskflow.routing import Candidate
 from deskflow.service import HelpDesk
+from deskflow.simulation.scenario import AgentPool, ArrivalStream, Burst, Scenario, TicketMix
 from deskflow.ticket import Ticket
 
 __all__ = ["Engine", "SimulationClock"]
@@ -84,11 +85,14 @@ class Agent:
 
     actor: Actor
     candidate: Candidate
-    pool: Any  # scenario.AgentPool
+    pool: AgentPool
     calendar: BusinessCalendar
     busy: float = 0.0
     busy_by_day: dict[int, float] = attrs.Factory(dict)
     working: bool = False
+    #: Tickets this agent could not take (refused), with why: skipped in the pull queue
+    #: until the agent's next shift.
+    skip: dict[str, str] = attrs.Factory(dict)
 
 
 @attrs.define(eq=False)
@@ -117,7 +121,7 @@ class Engine:
     One run: a HelpDesk over in-memory adapters on a virtual clock, and the processes.
     """
 
-    def __init__(self, desk: Desk, scenario: Any, seed: int) -> None:
+    def __init__(self, desk: Desk, scenario: Scenario, seed: int) -> None:
         self.scenario = scenario
         self.seed = seed
         self.env = simpy.Environment()
@@ -136,7 +140,8 @@ class Engine:
         self.refused = 0
         self.samples: list[tuple[float, int, dict[str, int], int]] = []
         self.dispatcher = Actor("sim.dispatcher", Role.SUPERVISOR)
-        self.monitor = Actor("sim.monitoring", Role.AGENT, tier=1)
+        # The monitoring integration's account: it notes repeated alerts on any ticket.
+        self.monitor = Actor("sim.monitoring", Role.SUPERVISOR)
         calendars = scenario.calendars()
         self.agents: list[Agent] = []
         for pool in scenario.agents:
@@ -154,8 +159,11 @@ class Engine:
         for pool in scenario.agents:
             for group in pool.groups:
                 self.queues.setdefault(group, {})
-        tiers = sorted(scenario.agents, key=lambda p: p.tier)
-        self.first_group = tiers[0].groups[0] if tiers else "service-desk"
+        #: The group that takes tickets at each tier: the first pool's first group there.
+        self.tier_groups: dict[int, str] = {}
+        for pool in sorted(scenario.agents, key=lambda p: p.tier):
+            self.tier_groups.setdefault(pool.tier, pool.groups[0])
+        self.first_group = min(self.tier_groups.items())[1] if self.tier_groups else "service-desk"
         self.requesters = [
             Actor(f"requester-{i}", Role.REQUESTER) for i in range(1, scenario.requesters.count + 1)
         ]
@@ -189,7 +197,7 @@ class Engine:
 
     # -- arrivals --------------------------------------------------------------------------
 
-    def _rate(self, stream: Any, weekday: int, hour: int) -> float:
+    def _rate(self, stream: ArrivalStream, weekday: int, hour: int) -> float:
         profile = self._profiles.setdefault(
             stream.profile, self.scenario.profile_table(stream.profile)
         )
@@ -203,7 +211,7 @@ class Engine:
                 rate *= surge.factor
         return rate
 
-    def _arrivals(self, stream: Any) -> Process:
+    def _arrivals(self, stream: ArrivalStream) -> Process:
         rng = random.Random(f"{self.seed}:arrivals:{stream.name}")
         weights = [m.share for m in stream.mix]
         zone = self.scenario.start.tzinfo
@@ -226,7 +234,7 @@ class Engine:
             requester = self.requesters[rng.randrange(len(self.requesters))]
             self._open(f"{stream.name}:{number}", requester, mix, stream.group)
 
-    def _burst(self, burst: Any) -> Process:
+    def _burst(self, burst: Burst) -> Process:
         rng = random.Random(f"{self.seed}:burst:{burst.alert_key}")
         yield self.env.timeout(burst.start.total_seconds())
         end = self.env.now + burst.duration.total_seconds()
@@ -243,14 +251,14 @@ class Engine:
                 requester = self.requesters[rng.randrange(len(self.requesters))]
                 self._open(f"{burst.alert_key}:{number}", requester, burst, burst.group)
 
-    def _open(self, name: str, requester: Actor, mix: Any, group: str | None) -> None:
+    def _open(self, name: str, requester: Actor, mix: TicketMix | Burst, group: str | None) -> None:
         rng = random.Random(f"{self.seed}:ticket:{name}")
         work = self.scenario.work
-        kind = getattr(mix, "kind", TicketKind.INCIDENT)
+        kind = mix.kind if isinstance(mix, TicketMix) else TicketKind.INCIDENT
         view = self._try(
             lambda: self.service.open(
                 requester,
-                title=f"{name} {getattr(mix, 'category', None) or kind.value}",
+                title=f"{name} {mix.category or kind.value}",
                 kind=kind,
                 category=mix.category,
                 service=mix.service,
@@ -273,7 +281,7 @@ class Engine:
             group,
         )
 
-    def _alert(self, burst: Any) -> None:
+    def _alert(self, burst: Burst) -> None:
         self.alerts += 1
         view = self._try(
             lambda: self.service.open_from_alert(
@@ -361,6 +369,7 @@ class Engine:
             now = self.clock.now()
             if not calendar.is_open(now):
                 opens = calendar.next_open(now)
+                agent.skip.clear()
                 yield env.timeout(max(self.clock.seconds(opens) - env.now, 1.0))
                 continue
             ticket = next_ticket(
@@ -369,6 +378,7 @@ class Engine:
                     self.queues.get(g, {}).values() for g in agent.pool.groups
                 ),
                 now,
+                skip=agent.skip,
             )
             if ticket is None:
                 wake = env.event()
@@ -383,23 +393,26 @@ class Engine:
         ticket_id, work = ticket.id, self.work[ticket.id]
         for queue in self.queues.values():
             queue.pop(ticket_id, None)
-        work.working = agent.working = True
         actor, service = agent.actor, self.service
-        if ticket.assignee != actor.id or ticket.state in _NEW:
-            group = ticket.group if ticket.group in agent.candidate.groups else agent.pool.groups[0]
-            self._try(lambda: service.assign(actor, ticket_id, group=group, assignee=actor.id))
-        current = self.repository.get(ticket_id)
         policy = self.desk.approval
-        if (
-            policy is not None
-            and current.state == State.SUBMITTED
-            and policy.needs_approval(current)
-        ):
-            self._try(lambda: service.request_approval(actor, ticket_id))
-            self._approver_later(ticket_id)
-            work.working = agent.working = False
+        if policy is not None and ticket.state == State.SUBMITTED and policy.needs_approval(ticket):
+            if self._try(lambda: service.request_approval(actor, ticket_id)):
+                self._approver_later(ticket_id)
+            else:
+                agent.skip[ticket_id] = "could not ask for approval"
             self._place(ticket_id)
             return
+        if ticket.assignee != actor.id or ticket.state in _NEW:
+            group = ticket.group if ticket.group in agent.candidate.groups else agent.pool.groups[0]
+            taken = self._try(
+                lambda: service.assign(actor, ticket_id, group=group, assignee=actor.id)
+            )
+            if taken is None:
+                agent.skip[ticket_id] = "could not take it"
+                self._place(ticket_id)
+                return
+        work.working = agent.working = True
+        current = self.repository.get(ticket_id)
         if current.state == State.ASSIGNED:
             self._try(lambda: service.start(actor, ticket_id))
         if not work.answered:
@@ -431,12 +444,22 @@ class Engine:
                 return
         if work.escalate and not work.escalated:
             work.escalated = True
-            if self._try(lambda: service.escalate(actor, ticket_id, reason="Needs tier 2")):
+            ticket = self.repository.get(ticket_id)
+            group = self.tier_groups.get(ticket.tier + 1)
+            if (
+                group is not None
+                and ticket.kind is TicketKind.INCIDENT
+                and self._try(
+                    lambda: service.escalate(
+                        actor, ticket_id, reason="Needs the next tier", group=group
+                    )
+                )
+            ):
                 return
-        if self._try(lambda: service.resolve(actor, ticket_id, resolution="Fixed.")):
-            if work.confirm:
-                delay = scenario.requesters.confirm_delay.sample(work.rng)
-                self._later(delay, lambda: self._confirm(ticket_id, work))
+        resolved = self._try(lambda: service.resolve(actor, ticket_id, resolution="Fixed."))
+        if resolved and work.confirm:
+            delay = scenario.requesters.confirm_delay.sample(work.rng)
+            self._later(delay, lambda: self._confirm(ticket_id, work))
 
     # -- the others: requesters, vendors, approvers ----------------------------------------
 
