@@ -19,26 +19,25 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Callable, Generator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
 import simpy
 
+from deskflow._internal.sim_parts import Agent, SimulationClock, Work
 from deskflow.actors import Actor
 from deskflow.adapters.memory import InMemoryNotifier, InMemoryTicketRepository
 from deskflow.approval import approval_status
-from deskflow.calendars import BusinessCalendar
 from deskflow.desk import Desk
 from deskflow.enums import Role, State, TicketKind
 from deskflow.exceptions import DeskflowError
 from deskflow.policies.queues import next_ticket
 from deskflow.routing import Candidate
 from deskflow.service import HelpDesk
-from deskflow.simulation.scenario import AgentPool, ArrivalStream, Burst, Scenario, TicketMix
+from deskflow.simulation.scenario import ArrivalStream, Burst, Scenario, TicketMix
 from deskflow.ticket import Ticket
 
-__all__ = ["Engine", "SimulationClock"]
+__all__ = ["Engine"]
 
 Process = Generator[simpy.Event, Any, None]
 
@@ -46,74 +45,6 @@ _DAY = 86400.0
 _WAITING = frozenset({State.PENDING, State.ON_HOLD, State.AWAITING_APPROVAL})
 _SOLVED = frozenset({State.RESOLVED, State.FULFILLED})
 _NEW = frozenset({State.NEW, State.SUBMITTED, State.APPROVED})
-
-
-class SimulationClock:
-    """
-    A Clock whose ``now()`` is the SimPy environment's time (seconds) after ``start``.
-    """
-
-    def __init__(self, env: simpy.Environment, start: datetime) -> None:
-        self.env = env
-        self.start = start.astimezone(UTC)
-
-    def now(self) -> datetime:
-        """
-        The virtual instant, in UTC.
-        """
-        return self.start + timedelta(seconds=self.env.now)
-
-    def at(self, seconds: float) -> datetime:
-        """
-        The instant ``seconds`` after the start.
-        """
-        return self.start + timedelta(seconds=seconds)
-
-    def seconds(self, instant: datetime) -> float:
-        """
-        Seconds from the start to ``instant``.
-        """
-        return (instant - self.start).total_seconds()
-
-
-@attrs.define(eq=False)
-class Agent:
-    """
-    One simulated agent: the actor, the roster entry, the pool, the shift and the time
-    spent working (in total and per day).
-    """
-
-    actor: Actor
-    candidate: Candidate
-    pool: AgentPool
-    calendar: BusinessCalendar
-    busy: float = 0.0
-    busy_by_day: dict[int, float] = attrs.Factory(dict)
-    working: bool = False
-    #: Tickets this agent could not take (refused), with why: skipped in the pull queue
-    #: until the agent's next shift.
-    skip: dict[str, str] = attrs.Factory(dict)
-
-
-@attrs.define(eq=False)
-class Work:
-    """
-    The simulator's notes on one ticket: its random stream, the outcomes drawn for it when
-    it arrived, which of them were used, and the group it waits in.
-    """
-
-    rng: random.Random
-    requester: Actor
-    ask: bool
-    hold: bool
-    escalate: bool
-    confirm: bool
-    asked: bool = False
-    held: bool = False
-    escalated: bool = False
-    working: bool = False
-    group: str | None = None
-    answered: bool = False
 
 
 class Engine:
@@ -383,8 +314,11 @@ class Engine:
             if ticket is None:
                 wake = env.event()
                 self.idle[agent.actor.id] = (wake, agent)
-                closes = self.clock.seconds(calendar.next_close(now))
-                yield wake | env.timeout(max(closes - env.now, 1.0))
+                if calendar.always_open:
+                    yield wake
+                else:
+                    closes = self.clock.seconds(calendar.next_close(now))
+                    yield wake | env.timeout(max(closes - env.now, 1.0))
                 self.idle.pop(agent.actor.id, None)
                 continue
             yield from self._handle(agent, ticket)
