@@ -19,25 +19,25 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Callable, Generator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
 import simpy
 
+from deskflow._internal.sim_parts import Agent, SimulationClock, Work
 from deskflow.actors import Actor
 from deskflow.adapters.memory import InMemoryNotifier, InMemoryTicketRepository
 from deskflow.approval import approval_status
-from deskflow.calendars import BusinessCalendar
 from deskflow.desk import Desk
 from deskflow.enums import Role, State, TicketKind
 from deskflow.exceptions import DeskflowError
 from deskflow.policies.queues import next_ticket
 from deskflow.routing import Candidate
 from deskflow.service import HelpDesk
+from deskflow.simulation.scenario import ArrivalStream, Burst, Scenario, TicketMix
 from deskflow.ticket import Ticket
 
-__all__ = ["Engine", "SimulationClock"]
+__all__ = ["Engine"]
 
 Process = Generator[simpy.Event, Any, None]
 
@@ -47,77 +47,12 @@ _SOLVED = frozenset({State.RESOLVED, State.FULFILLED})
 _NEW = frozenset({State.NEW, State.SUBMITTED, State.APPROVED})
 
 
-class SimulationClock:
-    """
-    A Clock whose ``now()`` is the SimPy environment's time (seconds) after ``start``.
-    """
-
-    def __init__(self, env: simpy.Environment, start: datetime) -> None:
-        self.env = env
-        self.start = start.astimezone(UTC)
-
-    def now(self) -> datetime:
-        """
-        The virtual instant, in UTC.
-        """
-        return self.start + timedelta(seconds=self.env.now)
-
-    def at(self, seconds: float) -> datetime:
-        """
-        The instant ``seconds`` after the start.
-        """
-        return self.start + timedelta(seconds=seconds)
-
-    def seconds(self, instant: datetime) -> float:
-        """
-        Seconds from the start to ``instant``.
-        """
-        return (instant - self.start).total_seconds()
-
-
-@attrs.define(eq=False)
-class Agent:
-    """
-    One simulated agent: the actor, the roster entry, the pool, the shift and the time
-    spent working (in total and per day).
-    """
-
-    actor: Actor
-    candidate: Candidate
-    pool: Any  # scenario.AgentPool
-    calendar: BusinessCalendar
-    busy: float = 0.0
-    busy_by_day: dict[int, float] = attrs.Factory(dict)
-    working: bool = False
-
-
-@attrs.define(eq=False)
-class Work:
-    """
-    The simulator's notes on one ticket: its random stream, the outcomes drawn for it when
-    it arrived, which of them were used, and the group it waits in.
-    """
-
-    rng: random.Random
-    requester: Actor
-    ask: bool
-    hold: bool
-    escalate: bool
-    confirm: bool
-    asked: bool = False
-    held: bool = False
-    escalated: bool = False
-    working: bool = False
-    group: str | None = None
-    answered: bool = False
-
-
 class Engine:
     """
     One run: a HelpDesk over in-memory adapters on a virtual clock, and the processes.
     """
 
-    def __init__(self, desk: Desk, scenario: Any, seed: int) -> None:
+    def __init__(self, desk: Desk, scenario: Scenario, seed: int) -> None:
         self.scenario = scenario
         self.seed = seed
         self.env = simpy.Environment()
@@ -136,7 +71,8 @@ class Engine:
         self.refused = 0
         self.samples: list[tuple[float, int, dict[str, int], int]] = []
         self.dispatcher = Actor("sim.dispatcher", Role.SUPERVISOR)
-        self.monitor = Actor("sim.monitoring", Role.AGENT, tier=1)
+        # The monitoring integration's account: it notes repeated alerts on any ticket.
+        self.monitor = Actor("sim.monitoring", Role.SUPERVISOR)
         calendars = scenario.calendars()
         self.agents: list[Agent] = []
         for pool in scenario.agents:
@@ -154,8 +90,11 @@ class Engine:
         for pool in scenario.agents:
             for group in pool.groups:
                 self.queues.setdefault(group, {})
-        tiers = sorted(scenario.agents, key=lambda p: p.tier)
-        self.first_group = tiers[0].groups[0] if tiers else "service-desk"
+        #: The group that takes tickets at each tier: the first pool's first group there.
+        self.tier_groups: dict[int, str] = {}
+        for pool in sorted(scenario.agents, key=lambda p: p.tier):
+            self.tier_groups.setdefault(pool.tier, pool.groups[0])
+        self.first_group = min(self.tier_groups.items())[1] if self.tier_groups else "service-desk"
         self.requesters = [
             Actor(f"requester-{i}", Role.REQUESTER) for i in range(1, scenario.requesters.count + 1)
         ]
@@ -189,7 +128,7 @@ class Engine:
 
     # -- arrivals --------------------------------------------------------------------------
 
-    def _rate(self, stream: Any, weekday: int, hour: int) -> float:
+    def _rate(self, stream: ArrivalStream, weekday: int, hour: int) -> float:
         profile = self._profiles.setdefault(
             stream.profile, self.scenario.profile_table(stream.profile)
         )
@@ -203,7 +142,7 @@ class Engine:
                 rate *= surge.factor
         return rate
 
-    def _arrivals(self, stream: Any) -> Process:
+    def _arrivals(self, stream: ArrivalStream) -> Process:
         rng = random.Random(f"{self.seed}:arrivals:{stream.name}")
         weights = [m.share for m in stream.mix]
         zone = self.scenario.start.tzinfo
@@ -226,7 +165,7 @@ class Engine:
             requester = self.requesters[rng.randrange(len(self.requesters))]
             self._open(f"{stream.name}:{number}", requester, mix, stream.group)
 
-    def _burst(self, burst: Any) -> Process:
+    def _burst(self, burst: Burst) -> Process:
         rng = random.Random(f"{self.seed}:burst:{burst.alert_key}")
         yield self.env.timeout(burst.start.total_seconds())
         end = self.env.now + burst.duration.total_seconds()
@@ -243,14 +182,14 @@ class Engine:
                 requester = self.requesters[rng.randrange(len(self.requesters))]
                 self._open(f"{burst.alert_key}:{number}", requester, burst, burst.group)
 
-    def _open(self, name: str, requester: Actor, mix: Any, group: str | None) -> None:
+    def _open(self, name: str, requester: Actor, mix: TicketMix | Burst, group: str | None) -> None:
         rng = random.Random(f"{self.seed}:ticket:{name}")
         work = self.scenario.work
-        kind = getattr(mix, "kind", TicketKind.INCIDENT)
+        kind = mix.kind if isinstance(mix, TicketMix) else TicketKind.INCIDENT
         view = self._try(
             lambda: self.service.open(
                 requester,
-                title=f"{name} {getattr(mix, 'category', None) or kind.value}",
+                title=f"{name} {mix.category or kind.value}",
                 kind=kind,
                 category=mix.category,
                 service=mix.service,
@@ -273,7 +212,7 @@ class Engine:
             group,
         )
 
-    def _alert(self, burst: Any) -> None:
+    def _alert(self, burst: Burst) -> None:
         self.alerts += 1
         view = self._try(
             lambda: self.service.open_from_alert(
@@ -361,6 +300,7 @@ class Engine:
             now = self.clock.now()
             if not calendar.is_open(now):
                 opens = calendar.next_open(now)
+                agent.skip.clear()
                 yield env.timeout(max(self.clock.seconds(opens) - env.now, 1.0))
                 continue
             ticket = next_ticket(
@@ -369,12 +309,16 @@ class Engine:
                     self.queues.get(g, {}).values() for g in agent.pool.groups
                 ),
                 now,
+                skip=agent.skip,
             )
             if ticket is None:
                 wake = env.event()
                 self.idle[agent.actor.id] = (wake, agent)
-                closes = self.clock.seconds(calendar.next_close(now))
-                yield wake | env.timeout(max(closes - env.now, 1.0))
+                if calendar.always_open:
+                    yield wake
+                else:
+                    closes = self.clock.seconds(calendar.next_close(now))
+                    yield wake | env.timeout(max(closes - env.now, 1.0))
                 self.idle.pop(agent.actor.id, None)
                 continue
             yield from self._handle(agent, ticket)
@@ -383,23 +327,26 @@ class Engine:
         ticket_id, work = ticket.id, self.work[ticket.id]
         for queue in self.queues.values():
             queue.pop(ticket_id, None)
-        work.working = agent.working = True
         actor, service = agent.actor, self.service
-        if ticket.assignee != actor.id or ticket.state in _NEW:
-            group = ticket.group if ticket.group in agent.candidate.groups else agent.pool.groups[0]
-            self._try(lambda: service.assign(actor, ticket_id, group=group, assignee=actor.id))
-        current = self.repository.get(ticket_id)
         policy = self.desk.approval
-        if (
-            policy is not None
-            and current.state == State.SUBMITTED
-            and policy.needs_approval(current)
-        ):
-            self._try(lambda: service.request_approval(actor, ticket_id))
-            self._approver_later(ticket_id)
-            work.working = agent.working = False
+        if policy is not None and ticket.state == State.SUBMITTED and policy.needs_approval(ticket):
+            if self._try(lambda: service.request_approval(actor, ticket_id)):
+                self._approver_later(ticket_id)
+            else:
+                agent.skip[ticket_id] = "could not ask for approval"
             self._place(ticket_id)
             return
+        if ticket.assignee != actor.id or ticket.state in _NEW:
+            group = ticket.group if ticket.group in agent.candidate.groups else agent.pool.groups[0]
+            taken = self._try(
+                lambda: service.assign(actor, ticket_id, group=group, assignee=actor.id)
+            )
+            if taken is None:
+                agent.skip[ticket_id] = "could not take it"
+                self._place(ticket_id)
+                return
+        work.working = agent.working = True
+        current = self.repository.get(ticket_id)
         if current.state == State.ASSIGNED:
             self._try(lambda: service.start(actor, ticket_id))
         if not work.answered:
@@ -431,12 +378,22 @@ class Engine:
                 return
         if work.escalate and not work.escalated:
             work.escalated = True
-            if self._try(lambda: service.escalate(actor, ticket_id, reason="Needs tier 2")):
+            ticket = self.repository.get(ticket_id)
+            group = self.tier_groups.get(ticket.tier + 1)
+            if (
+                group is not None
+                and ticket.kind is TicketKind.INCIDENT
+                and self._try(
+                    lambda: service.escalate(
+                        actor, ticket_id, reason="Needs the next tier", group=group
+                    )
+                )
+            ):
                 return
-        if self._try(lambda: service.resolve(actor, ticket_id, resolution="Fixed.")):
-            if work.confirm:
-                delay = scenario.requesters.confirm_delay.sample(work.rng)
-                self._later(delay, lambda: self._confirm(ticket_id, work))
+        resolved = self._try(lambda: service.resolve(actor, ticket_id, resolution="Fixed."))
+        if resolved and work.confirm:
+            delay = scenario.requesters.confirm_delay.sample(work.rng)
+            self._later(delay, lambda: self._confirm(ticket_id, work))
 
     # -- the others: requesters, vendors, approvers ----------------------------------------
 

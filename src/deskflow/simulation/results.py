@@ -20,6 +20,9 @@ from deskflow.ticket import Ticket
 
 __all__ = ["Comparison", "Series", "SimulationResult"]
 
+#: One row of a comparison: label, mean of a, mean of b, difference (b - a), 95% interval.
+Row = tuple[str, float | None, float | None, float | None, float | None, float | None]
+
 
 def _hours(value: timedelta | None) -> float | None:
     return None if value is None else value.total_seconds() / 3600
@@ -157,8 +160,9 @@ class SimulationResult:
         """
         The headline figures as ``(label, formatted value)`` rows, for a table.
         """
+        local = self.start.astimezone(self.scenario.start.tzinfo)
         rows: list[tuple[str, str]] = [
-            ("simulated", f"{(self.end - self.start).days} days from {self.start:%Y-%m-%d}"),
+            ("simulated", f"{(self.end - self.start).days} days from {local:%a %Y-%m-%d %H:%M}"),
             ("seed", str(self.seed)),
         ]
         for label, value in self.figures().items():
@@ -232,9 +236,7 @@ class Comparison:
     a: tuple[SimulationResult, ...] = attrs.field(repr=False)
     b: tuple[SimulationResult, ...] = attrs.field(repr=False)
 
-    def rows(
-        self,
-    ) -> list[tuple[str, float | None, float | None, float | None, float | None, float | None]]:
+    def rows(self) -> list[Row]:
         """
         Per figure: ``(label, mean_a, mean_b, difference, ci_low, ci_high)``, the
         difference being b - a, paired seed by seed, with its 95% confidence interval
@@ -242,7 +244,7 @@ class Comparison:
         nothing resolved) is compared over the seeds that have it; None where none has it.
         """
         labels = list(dict.fromkeys([*self.a[0].figures(), *self.b[0].figures()]))
-        out = []
+        out: list[Row] = []
         for label in labels:
             pairs = [
                 (fa, fb)

@@ -26,7 +26,7 @@ distribution is ``{ median = "20m", p90 = "1h" }`` (log-normal), ``{ mean = "4h"
 >>> load_scenario({"days": 0})
 Traceback (most recent call last):
 ...
-deskflow.exceptions.ConfigError: days: must be more than 0, got 0
+deskflow.exceptions.ConfigError: days: must be positive, got 0
 """
 
 from __future__ import annotations
@@ -128,7 +128,8 @@ class Distribution(_Model):
             return self.fixed.total_seconds()
         if self.mean is not None:
             return rng.expovariate(1.0 / self.mean.total_seconds())
-        assert self.median is not None and self.p90 is not None  # checked when built
+        assert self.median is not None  # both checked when built
+        assert self.p90 is not None
         mu = math.log(self.median.total_seconds())
         sigma = (math.log(self.p90.total_seconds()) - mu) / _Z90
         return rng.lognormvariate(mu, sigma)
@@ -139,7 +140,7 @@ class TicketMix(_Model):
     One kind of ticket in a stream, with its ``share`` of the stream (shares are weights).
     """
 
-    share: float = Field(1.0, gt=0)
+    share: float = Field(default=1.0, gt=0)
     kind: TicketKind = TicketKind.INCIDENT
     impact: Impact = Impact.MEDIUM
     urgency: Urgency = Urgency.MEDIUM
@@ -176,7 +177,7 @@ class Surge(_Model):
             day_names(spec)
         first, last = self.hours
         if not 0 <= first < last <= 24:
-            raise ValueError(f"hours must be [first, last] with 0 <= first < last <= 24")
+            raise ValueError("hours must be [first, last] with 0 <= first < last <= 24")
         return self
 
     def weekdays(self) -> frozenset[int]:
@@ -197,8 +198,8 @@ class Burst(_Model):
     duration: PositiveDuration
     alert_key: str = Field(min_length=1)
     title: str = "Service outage"
-    alerts_per_hour: float = Field(0.0, ge=0)
-    reports_per_hour: float = Field(0.0, ge=0)
+    alerts_per_hour: float = Field(default=0.0, ge=0)
+    reports_per_hour: float = Field(default=0.0, ge=0)
     impact: Impact = Impact.HIGH
     urgency: Urgency = Urgency.HIGH
     category: str | None = None
@@ -240,7 +241,7 @@ class Work(_Model):
     request_info: Share = 0.0
     hold: Share = 0.0
     hold_reason: str = "vendor"
-    hold_for: Distribution = Field(default_factory=lambda: Distribution(mean="4h"))
+    hold_for: Distribution = Field(default_factory=lambda: Distribution(mean=timedelta(hours=4)))
     escalate: Share = 0.0
 
 
@@ -251,10 +252,12 @@ class Requesters(_Model):
     ratings (weights of 1 to 5 stars).
     """
 
-    count: int = Field(200, ge=1)
-    reply_delay: Distribution = Field(default_factory=lambda: Distribution(mean="2h"))
+    count: int = Field(default=200, ge=1)
+    reply_delay: Distribution = Field(default_factory=lambda: Distribution(mean=timedelta(hours=2)))
     confirm: Share = 0.5
-    confirm_delay: Distribution = Field(default_factory=lambda: Distribution(mean="3h"))
+    confirm_delay: Distribution = Field(
+        default_factory=lambda: Distribution(mean=timedelta(hours=3))
+    )
     ratings: tuple[float, float, float, float, float] = (0.02, 0.03, 0.1, 0.35, 0.5)
 
 
@@ -263,7 +266,7 @@ class Approvers(_Model):
     How long the approvers (those the desk's approval policy names) take to approve.
     """
 
-    delay: Distribution = Field(default_factory=lambda: Distribution(mean="2h"))
+    delay: Distribution = Field(default_factory=lambda: Distribution(mean=timedelta(hours=2)))
 
 
 class Scenario(_Model):
@@ -275,7 +278,7 @@ class Scenario(_Model):
     start: Annotated[datetime, AfterValidator(_aware)] = datetime.fromisoformat(
         "2026-10-19T00:00:00+01:00"
     )
-    days: int = Field(7, gt=0)
+    days: int = Field(default=7, gt=0)
     timezone: str = "Europe/London"
     tick_every: PositiveDuration = timedelta(minutes=5)
     sample_every: PositiveDuration = timedelta(hours=1)
