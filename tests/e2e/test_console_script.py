@@ -200,6 +200,34 @@ def test_simulate_refuses_bad_input(tmp_path: Path) -> None:
     assert "--days" in days.stderr
 
 
+def test_simulate_and_report_write_charts(sqlite_desk: str, tmp_path: Path) -> None:
+    """
+    ``--chart`` writes a non-empty PNG of a run, and an SVG of a stored desk's report.
+    """
+    run_chart = tmp_path / "run.png"
+    result = deskflow("simulate", DESK, "--days", "2", "--chart", str(run_chart))
+    assert 0 == result.exit_code, result.output
+    assert run_chart.stat().st_size > 0
+    assert f"chart written to {run_chart}" in result.stdout
+    report_chart = tmp_path / "report.svg"
+    result = deskflow("report", "--db", sqlite_desk, "--chart", str(report_chart))
+    assert 0 == result.exit_code, result.output
+    assert report_chart.read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    # Without --by the table keeps to the whole desk, though the chart is per priority.
+    assert ["3"] == figure(result.stdout, "opened")
+
+
+def test_a_chart_must_be_png_or_svg(sqlite_desk: str, tmp_path: Path) -> None:
+    """
+    A chart file of another kind is refused before any run: status 2, nothing written.
+    """
+    for command in (["simulate", DESK], ["report", "--db", sqlite_desk]):
+        result = deskflow(*command, "--chart", str(tmp_path / "chart.pdf"))
+        assert 2 == result.exit_code
+        assert "--chart" in result.stderr
+    assert [] == list(tmp_path.glob("chart.*"))
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [

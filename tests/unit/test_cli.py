@@ -274,6 +274,7 @@ def test_debug_lets_the_exception_through(tmp_path: Path) -> None:
     debugged = deskflow("--debug", "diagram", path)
     assert isinstance(plain.exception, SystemExit)
     assert 1 == debugged.exit_code
+    assert debugged.exception is not None
     assert isinstance(debugged.exception.__cause__, ConfigError)
 
 
@@ -281,12 +282,12 @@ def test_an_unexpected_error_is_one_line_too(monkeypatch: pytest.MonkeyPatch) ->
     """
     A bug is not shown as a traceback either: its type and message, and how to see more.
     """
-    from deskflow.cli import configs
+    from deskflow import config
 
     def broken() -> dict[str, object]:
         raise RuntimeError("no schema today")
 
-    monkeypatch.setattr(configs.DeskConfig, "model_json_schema", broken)
+    monkeypatch.setattr(config.DeskConfig, "model_json_schema", broken)
     line = one_line_error(deskflow("schema"), 1)
     assert "deskflow schema: unexpected RuntimeError: no schema today" in line
     assert "--debug" in line

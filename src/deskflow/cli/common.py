@@ -5,10 +5,8 @@ its problems as lines, and reading and writing instants and durations on the com
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from deskflow.config import load_desk, parse_duration
 from deskflow.desk import Desk
@@ -16,7 +14,7 @@ from deskflow.exceptions import ConfigError, DeskflowError
 
 __all__ = [
     "Failure",
-    "charts",
+    "chart_path",
     "config_problem_line",
     "load_config",
     "parse_instant",
@@ -32,15 +30,17 @@ class Failure(DeskflowError):
     """
 
 
-def charts() -> Any:
+def chart_path(path: Path | None) -> Path | None:
     """
-    The ``deskflow.charts`` module; without matplotlib (the ``charts`` extra) the command
-    fails, saying what to install.
+    ``path`` if it names a ``.png`` or ``.svg`` file (or is None); ValueError otherwise,
+    so that a long run is not made for a chart it cannot write.
+
+    >>> chart_path(Path("sla.svg"))
+    PosixPath('sla.svg')
     """
-    try:
-        return importlib.import_module("deskflow.charts")
-    except ImportError as error:
-        raise Failure(f"charts need matplotlib: pip install 'deskflow[charts]' ({error})") from None
+    if path is not None and path.suffix.lower() not in (".png", ".svg"):
+        raise ValueError(f"{path} is neither a .png nor a .svg file")
+    return path
 
 
 def problem_lines(error: ConfigError) -> list[str]:

@@ -17,8 +17,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from deskflow.charts import write_report_chart
 from deskflow.cli import operations
-from deskflow.cli.common import charts, load_config, parse_instant
+from deskflow.cli.common import Failure, chart_path, load_config, parse_instant
 from deskflow.desk import Desk
 from deskflow.enums import Metric
 from deskflow.queries import MAX_LIMIT, TicketQuery
@@ -126,11 +127,11 @@ def figures(report: DeskReport) -> list[tuple[str, str]]:
     return rows
 
 
-def _table(report: DeskReport) -> Table:
+def _table(report: DeskReport, *, grouped: bool) -> Table:
     table = Table()
     table.add_column("figure")
     table.add_column("all", justify="right")
-    groups = list(report.groups.items())
+    groups = list(report.groups.items()) if grouped else []
     columns = [figures(part) for _, part in groups]
     for key, _ in groups:
         table.add_column("(none)" if key is None else str(key), justify="right")
@@ -189,7 +190,13 @@ def report(
     """
     window = None if period is None else _period(period)
     desk = None if config is None else load_config(config)
-    made = _report(db, desk, window, None if by is None else str(by))
+    try:
+        chart_path(chart)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="'--chart'") from None
+    # A chart is drawn per group: by priority unless another field is asked for.
+    grouping = str(by or "priority")
+    made = _report(db, desk, window, grouping if chart is not None or by else None)
     when = (
         "all time"
         if window is None
@@ -198,9 +205,12 @@ def report(
     )
     out = Console()
     out.print(f"Desk report, {when}")
-    out.print(_table(made))
+    out.print(_table(made, grouped=by is not None))
     if chart is not None:
-        written = charts().write_report_chart(made, chart, by=str(by or "priority"))
+        try:
+            written = write_report_chart(made, chart, by=grouping)
+        except ModuleNotFoundError as error:  # matplotlib, the `charts` extra
+            raise Failure(str(error)) from None
         typer.echo(f"chart written to {written}")
 
 

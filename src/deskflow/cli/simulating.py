@@ -15,7 +15,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from deskflow.cli.common import Failure, charts, config_problem_line, load_config
+from deskflow.charts import write_simulation_charts
+from deskflow.cli.common import Failure, chart_path, config_problem_line, load_config
 from deskflow.exceptions import ConfigError
 from deskflow.simulation import DEFAULT_SCENARIO, Comparison, Scenario, load_scenario
 from deskflow.simulation import compare as run_both
@@ -95,6 +96,10 @@ def simulate(
     Try a desk configuration on a simulated desk and print its SLA compliance and queues.
     """
     # Bad files are said before a long run, not after it.
+    try:
+        chart_path(chart)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="'--chart'") from None
     desk = load_config(config)
     other = None if compare is None else (compare, load_config(compare))
     plan = _scenario(scenario)
@@ -119,8 +124,12 @@ def simulate(
         out.print(f"{config} on a simulated desk, seed {seed}")
         out.print(_summary(list(run.summary())))
     if chart is not None:
-        for written in charts().write_simulation_charts(run, chart):
-            typer.echo(f"chart written to {written}")
+        try:
+            written = write_simulation_charts(run, chart)
+        except ModuleNotFoundError as error:  # matplotlib, the `charts` extra
+            raise Failure(str(error)) from None
+        for path in written:
+            typer.echo(f"chart written to {path}")
 
 
 def register(app: typer.Typer) -> None:
