@@ -373,10 +373,10 @@ def simulation_chart(days: int = SIMULATION_CHART_DAYS) -> bytes:
     """
     import io
 
+    import matplotlib
+
     from deskflow.charts import simulation_figure
     from deskflow.simulation import simulate
-
-    import matplotlib
 
     out = io.BytesIO()
     figure = simulation_figure(simulate(days=days, seed=0))
