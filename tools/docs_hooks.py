@@ -5,7 +5,8 @@ A line ``<!-- workflow: NAME -->`` in a page is replaced by a Mermaid diagram of
 ``deskflow.NAME.to_mermaid()``; ``<!-- changelog -->`` by CHANGELOG.md;
 ``<!-- config-reference -->`` by the tables of every configuration field, walked from the
 pydantic model of the desk's configuration (`config_reference`), with the description and
-example each field carries in the model.
+example each field carries in the model; ``<!-- simulation-chart -->`` by the chart of a
+simulated run of the shipped scenario, drawn when the site is built (`simulation_chart`).
 
 Mermaid is served by the site itself: the file named by ``DESKFLOW_MERMAID_JS`` (the
 Makefile fetches a pinned release from npm) is published as ``javascripts/mermaid.min.js``,
@@ -50,6 +51,9 @@ _log = logging.getLogger("mkdocs.hooks.deskflow")
 
 #: Where the site publishes Mermaid; ``extra_javascript`` in mkdocs.yml names the same path.
 MERMAID_URI = "javascripts/mermaid.min.js"
+#: Where the site publishes the simulation chart, and how many days it simulates (quick).
+SIMULATION_CHART_URI = "img/simulation.svg"
+SIMULATION_CHART_DAYS = 5
 
 
 #: Sections that name a policy, and the plug-in group their names come from.
@@ -74,6 +78,11 @@ def render(markdown: str) -> str:
         for path in undocumented_fields():
             _log.warning("configuration field %s has no description or example", path)
         markdown = markdown.replace("<!-- config-reference -->", config_reference())
+    if "<!-- simulation-chart -->" in markdown:
+        markdown = markdown.replace(
+            "<!-- simulation-chart -->",
+            f"![A simulated week of the London desk]({SIMULATION_CHART_URI})",
+        )
     if "<!-- changelog -->" in markdown:
         changelog = Path(__file__).parent.parent / "CHANGELOG.md"
         markdown = markdown.replace("<!-- changelog -->", changelog.read_text(encoding="utf-8"))
@@ -357,11 +366,32 @@ def mermaid_script(config: MkDocsConfig) -> Path:
     return path
 
 
+def simulation_chart(days: int = SIMULATION_CHART_DAYS) -> bytes:
+    """
+    The SVG chart of ``days`` simulated days of the shipped scenario on the shipped desk
+    (seed 0), drawn now, so the page cannot show a chart the code no longer draws.
+    """
+    import io
+
+    import matplotlib
+
+    from deskflow.charts import simulation_figure
+    from deskflow.simulation import simulate
+
+    out = io.BytesIO()
+    figure = simulation_figure(simulate(days=days, seed=0))
+    # A fixed hash salt and no date keep the SVG, and so the site, the same build to build.
+    with matplotlib.rc_context({"svg.hashsalt": "deskflow"}):
+        figure.savefig(out, format="svg", metadata={"Date": None})
+    return out.getvalue()
+
+
 def on_files(files: Files, config: MkDocsConfig, **_: Any) -> Files:
     """
-    MkDocs entry point: publish the local Mermaid with the site.
+    MkDocs entry point: publish the local Mermaid and the simulation chart with the site.
     """
     files.append(File.generated(config, MERMAID_URI, abs_src_path=str(mermaid_script(config))))
+    files.append(File.generated(config, SIMULATION_CHART_URI, content=simulation_chart()))
     return files
 
 

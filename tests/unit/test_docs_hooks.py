@@ -144,3 +144,16 @@ def test_a_missing_local_mermaid_is_a_clear_error(
     (tmp_path / "mermaid.min.js").write_text("", encoding="utf-8")
     monkeypatch.setenv("DESKFLOW_MERMAID_JS", "mermaid.min.js")
     assert tmp_path / "mermaid.min.js" == hooks.mermaid_script(site)
+
+
+def test_the_simulation_chart_is_drawn_when_the_site_is_built() -> None:
+    """
+    The marker becomes an image of the chart the hook draws; the SVG is the same twice.
+    """
+    page = hooks.render("Before\n<!-- simulation-chart -->\nAfter")
+    assert f"]({hooks.SIMULATION_CHART_URI})" in page
+    assert "<!-- simulation-chart -->" not in page
+    chart = hooks.simulation_chart(days=1)
+    assert chart.startswith(b"<?xml")
+    assert b"SLA compliance per day" in chart
+    assert chart == hooks.simulation_chart(days=1)
