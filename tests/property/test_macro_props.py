@@ -94,16 +94,18 @@ class CountingRepository(InMemoryTicketRepository):
         super().save_all(writes)
 
 
-def _rig(desk: Desk, kind: str, setup: list[str]) -> tuple[HelpDesk, CountingRepository, str]:
+def _rig(
+    desk: Desk, kind: str, setup: list[str]
+) -> tuple[HelpDesk, CountingRepository, InMemoryNotifier, str]:
     # A help desk with Ann's ticket set up as ``setup`` says, and its outbox delivered.
-    repo = CountingRepository()
-    service = HelpDesk(repo, InMemoryNotifier(), ManualClock(T0), desk)
+    repo, notifier = CountingRepository(), InMemoryNotifier()
+    service = HelpDesk(repo, notifier, ManualClock(T0), desk)
     ticket_id = service.open(ANN, title="Printer on fire", kind=kind).id
     for name in setup:
         with contextlib.suppress(DeskflowError):
             SETUP[name](service, ticket_id)
     service.deliver_pending()
-    return service, repo, ticket_id
+    return service, repo, notifier, ticket_id
 
 
 def _one_by_one(
@@ -143,9 +145,9 @@ def test_a_macro_is_all_or_nothing_and_equals_its_steps_one_by_one(
     checked = SimpleNamespace(macros=macros, texts=TEXTS, workflows=Desk().workflows)
     assume([] == macro_problems(checked))  # a desk with it could not be built otherwise
     desk = Desk(macros=macros, texts=TEXTS)
-    macro_rig, repo, ticket_id = _rig(desk, kind, setup)
-    steps_rig, _, _ = _rig(desk, kind, setup)
-    before = (repo.get(ticket_id), repo.pending_notifications(100), macro_rig.notifier.sent)
+    macro_rig, repo, notifier, ticket_id = _rig(desk, kind, setup)
+    steps_rig, _, _, _ = _rig(desk, kind, setup)
+    before = (repo.get(ticket_id), repo.pending_notifications(100), notifier.sent)
     saves = repo.saves
     refused: DeskflowError | None = None
     try:
@@ -162,7 +164,7 @@ def test_a_macro_is_all_or_nothing_and_equals_its_steps_one_by_one(
         assert before == (
             repo.get(ticket_id),
             repo.pending_notifications(100),
-            macro_rig.notifier.sent,
+            notifier.sent,
         )
         assert saves == repo.saves
         assert type(alone) is type(refused)
