@@ -200,7 +200,7 @@ def test_a_step_one_workflow_allows_is_sound_and_one_none_allows_is_not() -> Non
 def test_the_shape_of_the_macros_is_checked() -> None:
     """
     A macro under another name, with no steps, not a Macro, or with a step that is not a
-    MacroStep, is named.
+    MacroStep, whose command is not a name or whose options are not a mapping, is named.
     """
     desk = SimpleNamespace(
         macros={
@@ -218,6 +218,12 @@ def test_the_shape_of_the_macros_is_checked() -> None:
         (("macros", "odd"), "expected a Macro, got str"),
         (("macros", "bad_step", "steps", 0), "a macro step must be a MacroStep, got str"),
     ] == macro_problems(desk)
+    odd_steps = macro("m", MacroStep(3, {}), MacroStep("start", [("a", 1)]))  # type: ignore[arg-type]
+    (first, unknown), (second, not_mapping) = problems_of(odd_steps)
+    assert ("macros", "m", "steps", 0, "command") == first
+    assert unknown.startswith("unknown command `3`; a macro step runs one of `assign`")
+    assert ("macros", "m", "steps", 1) == second
+    assert "the options of a step must be a mapping, got [('a', 1)]" == not_mapping
     assert [(("macros",), "macros must map names to Macro objects, got []")] == macro_problems(
         SimpleNamespace(macros=[])
     )
