@@ -27,6 +27,7 @@ from datetime import datetime
 
 from deskflow._internal import checks as _checks
 from deskflow._internal.field_commands import set_fields, tag
+from deskflow._internal.macro_steps import run_macro
 from deskflow.actors import Actor
 from deskflow.approval import ApprovalOutcome, decide, outcome
 from deskflow.approval import request_approval as ask_for_approval
@@ -49,6 +50,7 @@ from deskflow.ticket import Ticket
 
 __all__ = [
     "acknowledge",
+    "apply_macro",
     "assign",
     "cancel",
     "classify",
@@ -467,6 +469,15 @@ def acknowledge(ticket: Ticket, actor: Actor, desk: Desk, now: datetime) -> Tick
     Someone paged took the ticket on: an escalation ladder stops paging for this cycle.
     """
     return ticket.record(Acknowledged(at=now, actor=actor.id))
+
+
+def apply_macro(
+    ticket: Ticket, actor: Actor, desk: Desk, now: datetime, *, macro: str, authorize: bool = True
+) -> Ticket:
+    """
+    Each step of the desk's macro ``macro`` in order, authorized for ``actor``, or none at all.
+    """
+    return run_macro(globals(), ticket, actor, desk, now, macro=macro, authorize=authorize)
 
 
 # -- approvals ---------------------------------------------------------------------------------
