@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from deskflow._internal import checks as _checks
+from deskflow._internal.field_commands import set_fields, tag
 from deskflow.actors import Actor
 from deskflow.approval import ApprovalOutcome, decide, outcome
 from deskflow.approval import request_approval as ask_for_approval
@@ -66,8 +67,10 @@ __all__ = [
     "resolve",
     "resume",
     "return_to_first_line",
+    "set_fields",
     "set_priority",
     "start",
+    "tag",
 ]
 
 

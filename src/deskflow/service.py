@@ -35,6 +35,7 @@ from typing import Any
 
 from deskflow import commands, relations
 from deskflow._internal import checks as _checks
+from deskflow._internal.field_service import FieldCommands
 from deskflow._internal.listing import Reading
 from deskflow._internal.pipeline import DeliveryMode, checked_actor
 from deskflow.actors import Actor
@@ -51,7 +52,7 @@ __all__ = ["DeliveryMode", "HelpDesk"]
 log = logging.getLogger("deskflow.service")
 
 
-class HelpDesk(Reading):
+class HelpDesk(Reading, FieldCommands):
     """
     The commands of a help desk over a repository, a notifier and a clock.
 
@@ -59,6 +60,9 @@ class HelpDesk(Reading):
     targets around the clock, default-deny authorization); ``knowledge_base`` receives
     resolutions as article candidates. The acting identity of every command is a parameter
     taken from the host's authenticated context, never a field of a request payload.
+
+    ``set_fields`` and ``tag`` record custom fields and tags (see
+    [`deskflow.fields`][deskflow.fields]).
 
     `tick()` does the time-based work of the due tickets and `deliver_pending()` hands the
     outbox to the notifier; both, like every command, run through the one pipeline. Options:

@@ -197,7 +197,7 @@ class Pipeline:
                 )
             )
             after[ticket.id] = ticket
-        views = [visible(actor, after[i], policy=policy) for i in shown]
+        views = [visible(actor, after[i], policy=policy, fields=self.desk.fields) for i in shown]
         if not writes:
             return views, False
         try:
