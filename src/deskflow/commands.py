@@ -49,6 +49,7 @@ from deskflow.ticket import Ticket
 
 __all__ = [
     "acknowledge",
+    "apply_macro",
     "assign",
     "cancel",
     "classify",
@@ -467,6 +468,19 @@ def acknowledge(ticket: Ticket, actor: Actor, desk: Desk, now: datetime) -> Tick
     Someone paged took the ticket on: an escalation ladder stops paging for this cycle.
     """
     return ticket.record(Acknowledged(at=now, actor=actor.id))
+
+
+def apply_macro(
+    ticket: Ticket, actor: Actor, desk: Desk, now: datetime, *, macro: str, authorize: bool = True
+) -> Ticket:
+    """
+    The desk's macro ``macro`` applied step by step as ``actor``, each step authorized on the
+    ticket the steps before it left; any refused step refuses the macro. ``authorize=False``
+    is for the desk's own rules, whose actions no one's permissions limit.
+    """
+    from deskflow._internal.macro_steps import run_macro  # it runs this module's decisions
+
+    return run_macro(ticket, actor, desk, now, macro=macro, authorize=authorize)
 
 
 # -- approvals ---------------------------------------------------------------------------------
