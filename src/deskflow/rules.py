@@ -478,7 +478,7 @@ class RuleSet:
     many times rules' changes may trigger rules again within one command (default 10).
     """
 
-    rules: tuple[Rule, ...] = attrs.field(default=(), converter=tuple)
+    rules: tuple[Rule, ...] = ()
     hit_policy: HitPolicy = HitPolicy.ALL
     max_cascade: int = 10
     _index: _conditions.RuleIndex = attrs.field(init=False, eq=False, repr=False, hash=False)

@@ -11,7 +11,7 @@ import attrs
 import pytest
 
 from builders import ANN, LEE, SAM, T0, H, helpdesk, incident, working
-from deskflow import INCIDENT, Trigger
+from deskflow import INCIDENT, Ticket, Trigger
 from deskflow.automation import run_rules, triggers_of
 from deskflow.desk import Desk
 from deskflow.enums import HitPolicy, Priority, RuleTrigger
@@ -121,13 +121,14 @@ def test_each_event_raises_its_triggers() -> None:
 # -- conditions -------------------------------------------------------------------------------
 
 
-def context(ticket: object, before: object = None, **options: object) -> RuleContext:
+def context(
+    ticket: Ticket, before: Ticket | None = None, people: People | None = None
+) -> RuleContext:
     """
     A context for ``ticket`` on an agent reply.
     """
-    return RuleContext(
-        ticket=ticket, now=T0, trigger=RuleTrigger.AGENT_REPLY, before=before, **options
-    )  # type: ignore[arg-type]
+    reply = RuleTrigger.AGENT_REPLY
+    return RuleContext(ticket=ticket, now=T0, trigger=reply, before=before, people=people)
 
 
 @pytest.mark.parametrize(
