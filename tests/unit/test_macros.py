@@ -14,7 +14,6 @@ import pytest
 from builders import ANN, LEE, SAM, T0, Rig, helpdesk, incident, working
 from deskflow import INCIDENT, SERVICE_REQUEST, commands
 from deskflow._internal.macro_checks import STEPS, macro_problems, step_permission
-from deskflow._internal.macro_steps import decision_of
 from deskflow.actors import SYSTEM, Actor
 from deskflow.adapters import InMemoryKnowledgeBase, InMemoryTicketRepository
 from deskflow.authorization import Permission
@@ -22,6 +21,7 @@ from deskflow.desk import Desk
 from deskflow.enums import Role, TicketKind
 from deskflow.events import Classified, CommentAdded, NotificationQueued, StateChanged
 from deskflow.exceptions import InvalidInput, InvalidTransition, PermissionDenied
+from deskflow.fields import CustomField, FieldsChanged, TagsChanged
 from deskflow.macros import MACRO_COMMANDS, Macro, MacroStep
 from deskflow.ports import TicketWrite
 from deskflow.ticket import Ticket
@@ -54,9 +54,12 @@ def macro(name: str, *steps: MacroStep) -> Macro:
 
 def desk_with(*macros: Macro) -> Desk:
     """
-    The default desk with ``macros`` and the ``reset_done`` text.
+    The default desk with ``macros`` and the ``reset_done`` text; the macros are sound (the
+    desk's validator would refuse them otherwise).
     """
-    return Desk(macros={m.name: m for m in macros}, texts={"reset_done": DONE})
+    desk = Desk(macros={m.name: m for m in macros}, texts={"reset_done": DONE})
+    assert [] == macro_problems(desk)
+    return desk
 
 
 def problems_of(*macros: Macro, **options: object) -> list[tuple[tuple[str | int, ...], str]]:
@@ -200,7 +203,7 @@ def test_a_step_one_workflow_allows_is_sound_and_one_none_allows_is_not() -> Non
 def test_the_shape_of_the_macros_is_checked() -> None:
     """
     A macro under another name, with no steps, not a Macro, or with a step that is not a
-    MacroStep, is named.
+    MacroStep, whose command is not a name or whose options are not a mapping, is named.
     """
     desk = SimpleNamespace(
         macros={
@@ -218,6 +221,12 @@ def test_the_shape_of_the_macros_is_checked() -> None:
         (("macros", "odd"), "expected a Macro, got str"),
         (("macros", "bad_step", "steps", 0), "a macro step must be a MacroStep, got str"),
     ] == macro_problems(desk)
+    odd_steps = macro("m", MacroStep(3, {}), MacroStep("start", [("a", 1)]))  # type: ignore[arg-type]
+    (first, unknown), (second, not_mapping) = problems_of(odd_steps)
+    assert ("macros", "m", "steps", 0, "command") == first
+    assert unknown.startswith("unknown command `3`; a macro step runs one of `assign`")
+    assert ("macros", "m", "steps", 1) == second
+    assert "the options of a step must be a mapping, got [('a', 1)]" == not_mapping
     assert [(("macros",), "macros must map names to Macro objects, got []")] == macro_problems(
         SimpleNamespace(macros=[])
     )
@@ -230,7 +239,8 @@ def test_the_step_table_matches_the_decisions_it_runs() -> None:
     """
     assert MACRO_COMMANDS == set(STEPS)
     for command, spec in STEPS.items():
-        parameters = inspect.signature(decision_of(command)).parameters
+        decision = getattr(commands, "set_priority" if command == "override_priority" else command)
+        parameters = inspect.signature(decision).parameters
         keywords = {n for n, p in parameters.items() if p.kind is p.KEYWORD_ONLY}
         assert spec.options - {"text"} <= keywords, command
         without_default = {n for n in keywords if parameters[n].default is inspect.Parameter.empty}
@@ -241,6 +251,15 @@ def test_the_step_table_matches_the_decisions_it_runs() -> None:
             "add",
             "remove",
         }, command
+
+
+def test_internal_is_true_or_false() -> None:
+    """
+    ``internal`` decides the permission a comment needs, so it must be a boolean.
+    """
+    [(path, message)] = problems_of(macro("m", step("comment", body="x", internal="yes")))
+    assert ("macros", "m", "steps", 0, "internal") == path
+    assert "`internal` is true or false, got 'yes'" == message
 
 
 def test_an_internal_comment_needs_the_internal_note_permission() -> None:
@@ -407,7 +426,7 @@ def stored_state(rig: Rig) -> tuple[object, ...]:
         (ANN, RESET.steps, PermissionDenied),  # a requester may reply, not classify
         (LEE, (step("comment", body="Raising it"), step("override_priority", priority="P1",
                                                           reason="VIP")), PermissionDenied),
-        (LEE, (step("classify", category="access"), step("start"), step("resume")),
+        (LEE, (step("classify", category="access"), step("resume")),
          InvalidTransition),
         (SAM, (step("classify", category="access"), step("hold", reason="lunch")),
          InvalidTransition),
@@ -459,3 +478,27 @@ def test_a_macro_that_resolves_offers_the_resolution_to_the_knowledge_base() -> 
     assert [] == kb.candidates
     rig.desk.apply_macro(LEE, ticket.id, "password_reset")
     assert [f"candidate:{ticket.id}"] == [c.id for c in kb.candidates]
+
+
+def test_set_fields_and_tag_steps_run_the_field_commands() -> None:
+    """
+    A macro sets a custom field and tags the ticket, in one save; a requester may not tag.
+    """
+    contract = CustomField("contract", "choice", options=("gold", "silver"), staff_only=True)
+    vip = macro(
+        "vip",
+        step("set_fields", values={"contract": "gold"}, reason="VIP customer"),
+        step("tag", add=["vip"]),
+    )
+    rig = helpdesk(Desk(macros={"vip": vip}, fields={"contract": contract}))
+    ticket = rig.desk.open(ANN, title="Printer on fire")
+    before, version = stored_state(rig), rig.repo.get(ticket.id).version
+    with pytest.raises(PermissionDenied, match=r"step 1 \(set_fields\)"):
+        rig.desk.apply_macro(ANN, ticket.id, "vip")
+    assert before == stored_state(rig)
+    rig.desk.apply_macro(LEE, ticket.id, "vip")
+    stored = rig.repo.get(ticket.id)
+    assert ({"contract": "gold"}, frozenset({"vip"})) == (dict(stored.fields), stored.tags)
+    assert [FieldsChanged, TagsChanged] == [
+        type(e) for e in stored.history[version:] if not isinstance(e, NotificationQueued)
+    ]
