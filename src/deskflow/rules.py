@@ -235,25 +235,13 @@ class TimeCondition(Condition):
         """
         raise NotImplementedError
 
-    def describe(self) -> str:
-        """
-        What the condition waits for, in words.
-        """
-        return type(self).__name__
-
-    def test(self, context: RuleContext) -> bool:
-        """
-        Whether the condition is ready now (``ready_at`` is not after ``context.now``).
-        """
-        return _time.holds(self.ready_at, context)
-
     def explain(
         self, context: RuleContext, path: tuple[str | int, ...] = ()
     ) -> list[ConditionResult]:
         """
         One line: what the condition waits for and when it comes (or came) true.
         """
-        return [ConditionResult(path, *_time.explained(self.describe(), self.ready_at, context))]
+        return [ConditionResult(path, *_time.explained(self, context))]
 
 
 @attrs.frozen

@@ -11,7 +11,6 @@ started them (``"e7"``: the event at position 7 of the history), or by the SLA c
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -30,7 +29,7 @@ from deskflow.sla import ClockState, ClockStatus
 from deskflow.ticket import Event, Ticket
 
 if TYPE_CHECKING:
-    from deskflow.rules import RuleContext, Wait
+    from deskflow.rules import RuleContext, TimeCondition, Wait
 
 _ALWAYS = BusinessCalendar.always("UTC")
 
@@ -224,32 +223,37 @@ def due_episode(metric: Metric, context: RuleContext) -> str | None:
 # -- test and explain -------------------------------------------------------------------
 
 
-def holds(ready: Callable[[RuleContext], datetime | None], context: RuleContext) -> bool:
-    """
-    Whether a time condition with this ``ready`` holds: it is ready, and not after now.
-    """
-    at = ready(context)
-    return at is not None and at <= context.now
-
-
-def explained(
-    text: str, ready: Callable[[RuleContext], datetime | None], context: RuleContext
-) -> tuple[str, bool]:
+def explained(condition: TimeCondition, context: RuleContext) -> tuple[str, bool]:
     """
     The line explaining a time condition (what it waits for, and since when or until when)
     and whether it holds.
     """
-    at = ready(context)
+    describe = getattr(condition, "describe", None)
+    text = describe() if callable(describe) else type(condition).__name__
+    at = condition.ready_at(context)
     if at is None:
         return f"{text}: not in this episode", False
     held = at <= context.now
     return f"{text}: ready {'since' if held else 'at'} {at.isoformat()}", held
 
 
+class _Ready:
+    # What the three bodies share: a time condition holds once its instant has come.
+    def ready_at(self, context: RuleContext) -> datetime | None:
+        raise NotImplementedError
+
+    def test(self, context: RuleContext) -> bool:
+        """
+        Whether the condition is ready now (``ready_at`` is not after ``context.now``).
+        """
+        at = self.ready_at(context)
+        return at is not None and at <= context.now
+
+
 # -- the bodies of the time conditions ---------------------------------------------------
 
 
-class InStateForTimes:
+class InStateForTimes(_Ready):
     """
     When ``InStateFor`` comes true and its episode.
     """
@@ -276,7 +280,7 @@ class InStateForTimes:
         return f"in state {self.state} for {describe_wait(self.duration)}"
 
 
-class SinceEventTimes:
+class SinceEventTimes(_Ready):
     """
     When ``SinceEvent`` comes true and its episode.
     """
@@ -303,7 +307,7 @@ class SinceEventTimes:
         return f"{describe_wait(self.duration)} since {self.event.value}"
 
 
-class BeforeDueTimes:
+class BeforeDueTimes(_Ready):
     """
     When ``BeforeDue`` comes true and its episode.
     """
