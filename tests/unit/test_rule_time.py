@@ -42,8 +42,8 @@ from deskflow.ticket import Ticket
 TIME = frozenset({RuleTrigger.TIME})
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def office_desk(*rules: Rule) -> Desk:

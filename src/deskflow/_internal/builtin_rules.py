@@ -48,11 +48,14 @@ BUILTIN_TEXTS: dict[str, str] = {
 }
 
 _TIME = frozenset({RuleTrigger.TIME})
+#: The default waits: remind after 2 business days pending, resolve after 5.
+REMIND_AFTER = BusinessDays(2)
+RESOLVE_AFTER = BusinessDays(5)
 
 
 def pending_reminder_rules(
-    remind_after: Wait = BusinessDays(2),
-    resolve_after: Wait = BusinessDays(5),
+    remind_after: Wait = REMIND_AFTER,
+    resolve_after: Wait = RESOLVE_AFTER,
     *,
     text: str = "pending_reminder",
     resolution: str = "Resolved automatically: no answer from the requester.",
