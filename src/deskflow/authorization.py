@@ -85,6 +85,8 @@ class Permission(enum.StrEnum):
     REJECT = "reject"
     WITHDRAW = "withdraw"
     ACKNOWLEDGE = "acknowledge"
+    SET_FIELDS = "set_fields"
+    TAG = "tag"
 
 
 def action_for(trigger: str) -> Permission:
@@ -222,7 +224,11 @@ _WORK: Final = (IN_THEIR_GROUPS, WITHIN_TIER)
 _AGENT_ACTIONS: Final = (
     _A.CLASSIFY, _A.ASSIGN, _A.START, _A.REQUEST_INFO, _A.COMMENT_PUBLIC, _A.COMMENT_INTERNAL,
     _A.HOLD, _A.RESUME, _A.ESCALATE, _A.RETURN_TO_FIRST_LINE, _A.RESOLVE, _A.CLOSE, _A.REOPEN,
-    _A.CANCEL, _A.MERGE, _A.SPLIT, _A.LINK, _A.REQUEST_APPROVAL,
+    _A.CANCEL, _A.MERGE, _A.SPLIT, _A.LINK, _A.REQUEST_APPROVAL, _A.SET_FIELDS, _A.TAG,
+)  # fmt: skip
+#: What the system does: time-based work and the fields and tags of automation rules.
+_SYSTEM_ACTIONS: Final = (
+    _A.VIEW, _A.VIEW_SLA, _A.CLOSE, _A.ESCALATE, _A.COMMENT_INTERNAL, _A.SET_FIELDS, _A.TAG,
 )  # fmt: skip
 #: What staff may do on any ticket: open, read it and its SLA clocks.
 _STAFF_READS: Final = (_A.OPEN, _A.VIEW, _A.VIEW_SLA)
@@ -270,7 +276,7 @@ DEFAULT_RULES: Final[Mapping[Role, Mapping[Permission, tuple[AccessRule, ...]]]]
         # Time-based work: auto-close, escalation ticks and the notes they leave.
         Role.SYSTEM: MappingProxyType(
             # The system reads what it acts on: a command's result is the actor's view.
-            dict.fromkeys((_A.VIEW, _A.VIEW_SLA, _A.CLOSE, _A.ESCALATE, _A.COMMENT_INTERNAL), ())
+            dict.fromkeys(_SYSTEM_ACTIONS, ())
         ),
     }
 )
@@ -313,6 +319,8 @@ _VERB: Final = {
     _A.REJECT: "reject {}",
     _A.WITHDRAW: "withdraw {}",
     _A.ACKNOWLEDGE: "acknowledge pages about {}",
+    _A.SET_FIELDS: "set custom fields of {}",
+    _A.TAG: "tag {}",
 }
 
 #: A table of rules: role -> action -> the rules that must all pass.

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from deskflow._internal import checks as _checks
+from deskflow._internal.field_commands import set_fields, tag
 from deskflow.actors import Actor
 from deskflow.approval import ApprovalOutcome, decide, outcome
 from deskflow.approval import request_approval as ask_for_approval
@@ -48,6 +49,7 @@ from deskflow.ticket import Ticket
 
 __all__ = [
     "acknowledge",
+    "apply_macro",
     "assign",
     "cancel",
     "classify",
@@ -66,8 +68,10 @@ __all__ = [
     "resolve",
     "resume",
     "return_to_first_line",
+    "set_fields",
     "set_priority",
     "start",
+    "tag",
 ]
 
 
@@ -464,6 +468,19 @@ def acknowledge(ticket: Ticket, actor: Actor, desk: Desk, now: datetime) -> Tick
     Someone paged took the ticket on: an escalation ladder stops paging for this cycle.
     """
     return ticket.record(Acknowledged(at=now, actor=actor.id))
+
+
+def apply_macro(
+    ticket: Ticket, actor: Actor, desk: Desk, now: datetime, *, macro: str, authorize: bool = True
+) -> Ticket:
+    """
+    The desk's macro ``macro`` applied step by step as ``actor``, each step authorized on the
+    ticket the steps before it left; any refused step refuses the macro. ``authorize=False``
+    is for the desk's own rules, whose actions no one's permissions limit.
+    """
+    from deskflow._internal.macro_steps import run_macro  # it runs this module's decisions
+
+    return run_macro(ticket, actor, desk, now, macro=macro, authorize=authorize)
 
 
 # -- approvals ---------------------------------------------------------------------------------

@@ -429,10 +429,8 @@ class ActionFired(Event):
 @attrs.frozen(kw_only=True)
 class Acknowledged(Event):
     """
-    Someone paged by the ladder took the ticket on: paging stops for this cycle.
-
-    Recorded by `HelpDesk.acknowledge()` when the person
-    acknowledges; it stops a [`LadderPolicy`][deskflow.policies.ladders.LadderPolicy] for the cycle.
+    Someone paged took the ticket on (`HelpDesk.acknowledge()`): a ladder
+    ([`LadderPolicy`][deskflow.policies.ladders.LadderPolicy]) stops paging for this cycle.
     """
 
     internal = True
@@ -473,9 +471,9 @@ class NotificationQueued(Event):
 class RuleFired(Event):
     """
     An automation rule fired: its ``dedup_key`` (rule, ticket, episode) keeps it from firing
-    again for the same episode; ``cause`` is the position in the history of the event that
-    triggered it (None for a time rule), ``depth`` how deep in the cascade it fired (1: on
-    the command's own change), ``actions`` what it did.
+    again for the same episode; ``cause`` is the position of the event that triggered it
+    (None for a time rule), ``depth`` how deep in the cascade it fired (1: on the command's
+    own change), ``actions`` what it did, ``recorded`` how many events it recorded just before.
     """
 
     rule: str
@@ -483,6 +481,7 @@ class RuleFired(Event):
     cause: int | None = None
     depth: int = 1
     actions: tuple[str, ...] = ()
+    recorded: int = 0
 
     internal = True
 

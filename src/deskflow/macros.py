@@ -17,7 +17,7 @@ import attrs
 __all__ = ["MACRO_COMMANDS", "Macro", "MacroStep"]
 
 #: The commands a macro step may run, by name (the options are the command's own keyword
-#: arguments; ``comment``, ``reply``, ``request_info`` and ``resolve`` also take ``text``,
+#: arguments; ``comment``, ``request_info`` and ``resolve`` also take ``text``,
 #: the name of a desk text template, instead of their free text).
 MACRO_COMMANDS: frozenset[str] = frozenset(
     {

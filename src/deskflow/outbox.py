@@ -22,6 +22,7 @@ from deskflow.events import (
     Escalated,
     Event,
     NotificationQueued,
+    RuleNotified,
     StateChanged,
     TicketOpened,
 )
@@ -107,9 +108,9 @@ def default_rule(ticket: Ticket, event: Event) -> list[tuple[str, Audience, tupl
 
     The requester hears that the ticket was received, every public reply, a request for
     information, the resolution, a cancellation and approval decisions; the assignee hears of
-    assignments and requester messages; hierarchical escalations and approval requests go to
-    whom they name. (Approval outcomes reach the requester as the approve/reject state
-    change.)
+    assignments and requester messages; hierarchical escalations, approval requests and
+    automation rules' notices go to whom they name. (Approval outcomes reach the requester
+    as the approve/reject state change.)
     """
     out: list[tuple[str, Audience, tuple[str, ...]]] = []
     requester = (ticket.requester,)
@@ -134,6 +135,8 @@ def default_rule(ticket: Ticket, event: Event) -> list[tuple[str, Audience, tupl
             out.append(("public_reply", Audience.REQUESTER, requester))
     elif isinstance(event, Escalated):
         out.append((event.template, Audience.STAFF, _staff(*event.notified)))
+    elif isinstance(event, RuleNotified):
+        out.append((event.template, event.audience, _staff(*event.recipients)))
     elif isinstance(event, ApprovalRequested):
         # Nobody is asked to approve what they may not approve: their own request, or one
         # they benefit from, as the approval policy said when it asked (they may still reject

@@ -24,7 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Final, Generic, Literal, TypeVar, overload
 
@@ -34,7 +34,8 @@ from deskflow._internal import checks as _checks
 from deskflow.enums import Priority, TicketKind
 from deskflow.events import SlaThresholdReached
 from deskflow.exceptions import InvalidInput
-from deskflow.ticket import MAX_TIER, Event, Ticket
+from deskflow.fields import check_tags, field_key
+from deskflow.ticket import MAX_TIER, Event, FieldValues, Ticket
 
 __all__ = ["ORDERS", "Order", "Page", "TicketQuery", "breached", "decode_cursor", "encode_cursor"]
 
@@ -143,6 +144,31 @@ def _title_text(value: object) -> str | None:
     return None if value is None else _checks.text("title_contains", value)
 
 
+def _field_values(value: object) -> FieldValues | None:
+    # Field name -> the value it must equal (None: not set), each a custom field value.
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise InvalidInput(f"fields must map custom field names to values, got {value!r}")
+    out: dict[str, object] = {}
+    for name, wanted in value.items():
+        name = _checks.text("fields", name)
+        if isinstance(wanted, list | set | frozenset):
+            wanted = tuple(sorted(set(wanted)))
+        if wanted is not None:
+            field_key(wanted)  # InvalidInput for what no field holds (a float, say)
+        out[name] = wanted
+    return FieldValues(out)
+
+
+def _tags_all(value: object) -> frozenset[str] | None:
+    return None if value is None else frozenset(check_tags("tags_all", value))
+
+
+def _tags_any(value: object) -> frozenset[str] | None:
+    return None if value is None else frozenset(check_tags("tags_any", value))
+
+
 @attrs.frozen(kw_only=True)
 class TicketQuery:
     """
@@ -157,7 +183,16 @@ class TicketQuery:
       ranges ``[from, before)`` of ``created_at`` / ``updated_at``;
     - ``breached``: True for tickets with a recorded SLA breach, False for those without;
     - ``due_before``: tickets whose next check time is set and earlier than this instant;
-    - ``title_contains``: the title holds this text, ignoring case.
+    - ``title_contains``: the title holds this text, ignoring case;
+    - ``fields``: custom field name -> value: the ticket's value equals it (``None``: the
+      field is not set). Values compare as [`field_key`][deskflow.fields.field_key] says:
+      an int and a Decimal of the same number are equal, ``True`` is not ``1`` and ``"1"``
+      is not ``1``; a multi-choice value is a set of options;
+    - ``tags_all``: the ticket has every one of these tags; ``tags_any``: at least one.
+
+    A listing through [`HelpDesk.tickets`][deskflow.service.HelpDesk.tickets] checks the
+    field values against the desk's declarations first (so ``"12.5"`` finds a decimal
+    field's ``Decimal("12.5")``), and refuses staff-only fields and tags to requesters.
 
     >>> TicketQuery(kinds=["incident"], priorities=["P1", "P2"]).priorities == {
     ...     Priority.P1, Priority.P2}
@@ -178,6 +213,9 @@ class TicketQuery:
     breached: bool | None = attrs.field(default=None, converter=_optional_bool)
     due_before: datetime | None = attrs.field(default=None, converter=_instant)
     title_contains: str | None = attrs.field(default=None, converter=_title_text)
+    fields: FieldValues | None = attrs.field(default=None, converter=_field_values)
+    tags_all: frozenset[str] | None = attrs.field(default=None, converter=_tags_all)
+    tags_any: frozenset[str] | None = attrs.field(default=None, converter=_tags_any)
 
     def matches(self, ticket: Ticket, next_check_at: datetime | None = None) -> bool:
         """
@@ -208,7 +246,20 @@ class TicketQuery:
             checks.append(next_check_at is not None and next_check_at < self.due_before)
         if self.title_contains is not None:
             checks.append(self.title_contains.casefold() in ticket.title.casefold())
+        if self.fields is not None:
+            checks.extend(_field_matches(ticket, name, v) for name, v in self.fields.items())
+        if self.tags_all is not None:
+            checks.append(self.tags_all <= ticket.tags)
+        if self.tags_any is not None:
+            checks.append(not self.tags_any.isdisjoint(ticket.tags))
         return all(checks)
+
+
+def _field_matches(ticket: Ticket, name: str, wanted: object) -> bool:
+    got = ticket.fields.get(name)
+    if wanted is None or got is None:
+        return wanted is got
+    return field_key(got) == field_key(wanted)
 
 
 def _in_range(value: datetime, start: datetime | None, end: datetime | None) -> list[bool]:

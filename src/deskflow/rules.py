@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 import attrs
 
+from deskflow._internal import rule_conditions as _conditions
 from deskflow.enums import Audience, HitPolicy, Metric, Priority, RuleTrigger
 from deskflow.fields import FieldValue
 from deskflow.ticket import Event, Ticket
@@ -162,27 +163,11 @@ class Op:
     CHANGED_FROM = "changed_from"
     CHANGED_TO = "changed_to"
 
-    ALL: frozenset[str] = frozenset(
-        {
-            EQ,
-            NE,
-            IN,
-            NOT_IN,
-            CONTAINS,
-            NOT_CONTAINS,
-            GT,
-            GE,
-            LT,
-            LE,
-            IS_SET,
-            IS_NOT_SET,
-            CHANGED,
-            CHANGED_FROM,
-            CHANGED_TO,
-        }
-    )
     #: The operators that take no value.
     UNARY: frozenset[str] = frozenset({IS_SET, IS_NOT_SET, CHANGED})
+    #: Every operator.
+    ALL: frozenset[str] = UNARY | {EQ, NE, IN, NOT_IN, CONTAINS, NOT_CONTAINS, GT, GE, LT, LE}
+    ALL |= {CHANGED_FROM, CHANGED_TO}
 
 
 class Condition:
@@ -201,9 +186,13 @@ class Condition:
         self, context: RuleContext, path: tuple[str | int, ...] = ()
     ) -> list[ConditionResult]:
         """
-        Whether each part of the condition held, in order, with its path.
+        Whether each part of the condition held, in order, with its path: this one's line,
+        then its children's (a time condition also says when it comes true).
         """
-        raise NotImplementedError
+        lines = [ConditionResult(path, _conditions.describe(self, context), self.test(context))]
+        for index, child in enumerate(self.children()):
+            lines += child.explain(context, _conditions.child_path(self, path, index))
+        return lines
 
     def children(self) -> tuple[Condition, ...]:
         """
@@ -251,6 +240,12 @@ class Field(Condition):
     op: str = Op.EQ
     value: Operand = None
 
+    def test(self, context: RuleContext) -> bool:
+        """
+        Whether the field's value passes ``op`` (``changed``: differs from before the event).
+        """
+        return _conditions.field_holds(self.path, self.op, self.value, context)
+
 
 @attrs.frozen
 class Triggered(Condition):
@@ -259,6 +254,12 @@ class Triggered(Condition):
     """
 
     triggers: frozenset[RuleTrigger]
+
+    def test(self, context: RuleContext) -> bool:
+        """
+        Whether the rule runs for one of ``triggers``.
+        """
+        return context.trigger in self.triggers
 
 
 @attrs.frozen
@@ -269,6 +270,12 @@ class All(Condition):
 
     conditions: tuple[Condition, ...]
 
+    def test(self, context: RuleContext) -> bool:
+        return all(c.test(context) for c in self.conditions)
+
+    def children(self) -> tuple[Condition, ...]:
+        return self.conditions
+
 
 @attrs.frozen
 class AnyOf(Condition):
@@ -278,6 +285,12 @@ class AnyOf(Condition):
 
     conditions: tuple[Condition, ...]
 
+    def test(self, context: RuleContext) -> bool:
+        return any(c.test(context) for c in self.conditions)
+
+    def children(self) -> tuple[Condition, ...]:
+        return self.conditions
+
 
 @attrs.frozen
 class Not(Condition):
@@ -286,6 +299,12 @@ class Not(Condition):
     """
 
     condition: Condition
+
+    def test(self, context: RuleContext) -> bool:
+        return not self.condition.test(context)
+
+    def children(self) -> tuple[Condition, ...]:
+        return (self.condition,)
 
 
 @attrs.frozen
@@ -459,22 +478,32 @@ class RuleSet:
     many times rules' changes may trigger rules again within one command (default 10).
     """
 
-    rules: tuple[Rule, ...] = ()
+    rules: tuple[Rule, ...] = attrs.field(default=(), converter=tuple)
     hit_policy: HitPolicy = HitPolicy.ALL
     max_cascade: int = 10
+    _index: _conditions.RuleIndex = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_index", _conditions.RuleIndex(self.rules))
 
     def for_trigger(self, trigger: RuleTrigger) -> tuple[Rule, ...]:
         """
         The rules that run on ``trigger``, in order (an index: a comment does not look at
         rules about priority changes).
         """
-        raise NotImplementedError
+        return self._index.by_trigger.get(trigger, ())
+
+    def position(self, name: str) -> int:
+        """
+        Where the rule called ``name`` is in the order (0 first); InvalidInput if none is.
+        """
+        return self._index.position(name)
 
     def named(self, name: str) -> Rule:
         """
         The rule called ``name``; InvalidInput naming the known rules otherwise.
         """
-        raise NotImplementedError
+        return self.rules[self._index.position(name)]
 
 
 def walk(condition: Condition | None) -> Iterable[Condition]:

@@ -35,7 +35,9 @@ from typing import Any
 
 from deskflow import commands, relations
 from deskflow._internal import checks as _checks
+from deskflow._internal.field_service import FieldCommands
 from deskflow._internal.listing import Reading
+from deskflow._internal.macro_service import MacroCommands
 from deskflow._internal.pipeline import DeliveryMode, checked_actor
 from deskflow.actors import Actor
 from deskflow.authorization import Permission, require
@@ -51,7 +53,7 @@ __all__ = ["DeliveryMode", "HelpDesk"]
 log = logging.getLogger("deskflow.service")
 
 
-class HelpDesk(Reading):
+class HelpDesk(MacroCommands, Reading, FieldCommands):
     """
     The commands of a help desk over a repository, a notifier and a clock.
 
@@ -59,6 +61,9 @@ class HelpDesk(Reading):
     targets around the clock, default-deny authorization); ``knowledge_base`` receives
     resolutions as article candidates. The acting identity of every command is a parameter
     taken from the host's authenticated context, never a field of a request payload.
+
+    ``set_fields`` and ``tag`` record custom fields and tags (see
+    [`deskflow.fields`][deskflow.fields]).
 
     `tick()` does the time-based work of the due tickets and `deliver_pending()` hands the
     outbox to the notifier; both, like every command, run through the one pipeline. Options:
@@ -329,11 +334,7 @@ class HelpDesk(Reading):
         view = self._command(
             actor, ticket_id, Permission.RESOLVE, commands.resolve, resolution=resolution
         )
-        if self.knowledge_base is not None:
-            try:
-                self.knowledge_base.record_resolution(self.repository.get(view.id))
-            except Exception:  # the resolution is saved; a knowledge base hiccup must not undo it
-                log.exception("could not offer the resolution of %s to the knowledge base", view.id)
+        self._offer_resolution(view.id)
         return view
 
     def close(

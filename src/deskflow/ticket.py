@@ -400,7 +400,11 @@ def _builtin(kind: type, method: str) -> bool:
     known = _BUILTIN.get((kind, method))
     if known is None:
         module = getattr(getattr(kind, method, None), "__module__", None)
-        known = _BUILTIN[kind, method] = module in ("deskflow.events", "deskflow.ticket")
+        known = _BUILTIN[kind, method] = module in (
+            "deskflow.events",
+            "deskflow.fields",
+            "deskflow.ticket",
+        )
     return known
 
 

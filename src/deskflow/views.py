@@ -7,12 +7,13 @@ Every read path — views, notifications, exports — goes through
 [`audience_may_see()`][deskflow.views.audience_may_see] (single entries), so internal notes and
 staff-only events reach a requester through none of them. Staff (agents, supervisors, admins and
 the system) see everything; everyone else (requesters, approvers) sees the ticket without its
-internal comments and internal events.
+internal comments and internal events, without the custom fields that are staff-only (or
+that the desk does not declare) and without tags.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Final
 
@@ -25,7 +26,8 @@ from deskflow.authorization import AuthorizationPolicy, DefaultAuthorization, Pe
 from deskflow.enums import Impact, Priority, Role, TicketKind, Urgency
 from deskflow.events import Event
 from deskflow.exceptions import InvalidInput
-from deskflow.ticket import Comment, Feedback, Link, Ticket
+from deskflow.fields import CustomField, FieldsChanged
+from deskflow.ticket import Comment, Feedback, FieldValues, Link, Ticket
 
 __all__ = [
     "STAFF",
@@ -80,6 +82,10 @@ class TicketView:
     group: str | None
     assignee: str | None
     resolution: str | None
+    #: The custom field values the actor may see.
+    fields: FieldValues
+    #: The ticket's tags: staff only (empty for everyone else).
+    tags: frozenset[str]
     links: tuple[Link, ...]
     feedback: Feedback | None
     comments: tuple[Comment, ...]
@@ -94,7 +100,9 @@ class TicketView:
         ``comments`` and ``history`` are lists of dicts (a comment: ``at``, ``author``,
         ``body``, ``visibility``, ``author_role``, ``internal``; an event: ``type``, its class
         name, then its fields); ``feedback`` is None or ``{"rating", "comment"}``. Only what
-        the view holds is written, so a requester's dict has no internal note.
+        the view holds is written, so a requester's dict has no internal note. ``fields`` is a
+        dict of the field values (a decimal as a string, a date as ``YYYY-MM-DD``, a
+        multi-choice as a list), ``tags`` a sorted list.
         """
         return json_form(self)
 
@@ -153,11 +161,40 @@ def visible_comments(
     return tuple(c for c in comments if not c.internal)
 
 
+def _public_fields(
+    ticket: Ticket, fields: Mapping[str, CustomField] | None
+) -> tuple[FieldValues, frozenset[str]]:
+    # The values a requester may see, and the names of the fields they may see.
+    public = frozenset(name for name, spec in (fields or {}).items() if not spec.staff_only)
+    return FieldValues((k, v) for k, v in ticket.fields.items() if k in public), public
+
+
+def _redacted(events: tuple[Event, ...], public: frozenset[str]) -> tuple[Event, ...]:
+    # A field change recorded as public shows only the fields public now; none left: gone.
+    out: list[Event] = []
+    for event in events:
+        if isinstance(event, FieldsChanged) and not public.issuperset(event.changes):
+            shown = {k: v for k, v in event.changes.items() if k in public}
+            if not shown:
+                continue
+            event = attrs.evolve(event, changes=shown)
+        out.append(event)
+    return tuple(out)
+
+
 def visible(
-    actor: Actor, ticket: Ticket, *, policy: AuthorizationPolicy = _DEFAULT_POLICY
+    actor: Actor,
+    ticket: Ticket,
+    *,
+    policy: AuthorizationPolicy = _DEFAULT_POLICY,
+    fields: Mapping[str, CustomField] | None = None,
 ) -> TicketView:
     """
     What ``actor`` may see of ``ticket``; PermissionDenied if they may not view it at all.
+
+    ``fields`` are the desk's custom field declarations: staff see every value and tag;
+    anyone else only the values of the declared fields that are not staff-only (none
+    without ``fields``), no tag, and no field change of another field in the history.
     """
     if not isinstance(actor, Actor):
         raise InvalidInput(f"actor must be an Actor, got {type(actor).__name__}")
@@ -165,6 +202,13 @@ def visible(
         raise InvalidInput(f"ticket must be a Ticket, got {type(ticket).__name__}")
     require(policy, actor, Permission.VIEW, ticket)
     history = visible_events(actor, ticket.history)
+    staff = sees_internal(actor)
+    if staff:
+        values, tags = ticket.fields, ticket.tags
+    else:
+        values, public = _public_fields(ticket, fields)
+        tags = frozenset()
+        history = _redacted(history, public)
     return TicketView(
         id=ticket.id,
         kind=ticket.kind,
@@ -185,9 +229,11 @@ def visible(
         group=ticket.group,
         assignee=ticket.assignee,
         resolution=ticket.resolution,
+        fields=values,
+        tags=tags,
         links=ticket.links,
         feedback=ticket.feedback,
         comments=visible_comments(actor, ticket.comments),
         history=history,
-        includes_internal=sees_internal(actor),
+        includes_internal=staff,
     )

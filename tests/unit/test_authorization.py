@@ -100,6 +100,8 @@ TABLE = {
         "reject": "........",
         "withdraw": "..Y.....",
         "acknowledge": "........",
+        "set_fields": "........",
+        "tag": "........",
     },
     Role.AGENT: {
         "open": "YYYYYYYY",
@@ -130,6 +132,8 @@ TABLE = {
         "reject": "........",
         "withdraw": "........",
         "acknowledge": "YYYY.YY.",
+        "set_fields": "YYYY..Y.",
+        "tag": "YYYY..Y.",
     },
     Role.SUPERVISOR: {
         "open": "YYYYYYYY",
@@ -160,6 +164,8 @@ TABLE = {
         "reject": "........",
         "withdraw": "........",
         "acknowledge": "YYYYYYY.",
+        "set_fields": "YYYYYYY.",
+        "tag": "YYYYYYY.",
     },
     Role.APPROVER: {
         "open": "YYYYYYYY",
@@ -190,6 +196,8 @@ TABLE = {
         "reject": "..Y...Y.",
         "withdraw": "..Y.....",
         "acknowledge": "........",
+        "set_fields": "........",
+        "tag": "........",
     },
     Role.ADMIN: {
         "open": "YYYYYYYY",
@@ -220,6 +228,8 @@ TABLE = {
         "reject": "YYYYYYY.",
         "withdraw": "YYYYYYY.",
         "acknowledge": "YYYYYYY.",
+        "set_fields": "YYYYYYY.",
+        "tag": "YYYYYYY.",
     },
     Role.SYSTEM: {
         "open": "........",
@@ -250,6 +260,8 @@ TABLE = {
         "reject": "........",
         "withdraw": "........",
         "acknowledge": "........",
+        "set_fields": "YYYYYYY.",
+        "tag": "YYYYYYY.",
     },
 }
 

@@ -2,7 +2,8 @@
 The JSON forms of deskflow's read models: one conversion shared by every ``to_dict()``.
 
 Values become JSON values only: instants are ISO 8601 strings in UTC ending in ``Z``
-(``2026-03-02T09:00:00Z``), durations are seconds as a float, enum members their values,
+(``2026-03-02T09:00:00Z``), dates ISO 8601 (``2026-03-02``), decimals strings (exact),
+durations are seconds as a float, enum members their values,
 tuples and sets lists, mappings dicts keyed by strings (an enum key by its value). An attrs
 object becomes a dict of its fields and of its public properties (an event: its fields and
 its type name under ``"type"``); a value that has its own ``to_dict()`` uses it.
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -39,6 +41,10 @@ def json_value(value: object) -> Any:
         return instant(value)
     if isinstance(value, timedelta):
         return value.total_seconds()
+    if isinstance(value, Decimal):  # exact: a float would round it
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
     to_dict = getattr(value, "to_dict", None)
     if callable(to_dict):
         return to_dict()

@@ -13,7 +13,7 @@ hidden ones are not scanned again by the next page.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -28,6 +28,7 @@ from deskflow.authorization import (
     require,
 )
 from deskflow.exceptions import InvalidInput, NotFound, PermissionDenied
+from deskflow.fields import CustomField
 from deskflow.ports import TicketRepository
 from deskflow.queries import (
     MAX_LIMIT,
@@ -40,15 +41,22 @@ from deskflow.queries import (
     sort_key,
 )
 from deskflow.sla import SlaReport
-from deskflow.views import TicketView, visible
+from deskflow.views import TicketView, sees_internal, visible
 
 #: The most tickets one call examines: past it, a page may come back short, with a cursor,
 #: rather than scan a whole store for an actor who sees little of it.
 MAX_EXAMINED = 10 * MAX_LIMIT
 
 
+Fields = Mapping[str, CustomField]
+
+
 def by_ids(
-    repository: TicketRepository, policy: AuthorizationPolicy, actor: Actor, ids: object
+    repository: TicketRepository,
+    policy: AuthorizationPolicy,
+    actor: Actor,
+    ids: object,
+    fields: Fields | None = None,
 ) -> Page[TicketView]:
     """
     The tickets named by ``ids`` that exist and that ``actor`` may view, in the order given,
@@ -59,7 +67,7 @@ def by_ids(
     views: list[TicketView] = []
     for ticket_id in dict.fromkeys(ids):
         try:
-            views.append(visible(actor, repository.get(ticket_id), policy=policy))
+            views.append(visible(actor, repository.get(ticket_id), policy=policy, fields=fields))
         except (NotFound, PermissionDenied):
             continue  # a hidden or missing ticket is left out, never failing the rest
     return Page(views)
@@ -84,6 +92,30 @@ def narrowed(policy: AuthorizationPolicy, actor: Actor, query: TicketQuery) -> T
     return attrs.evolve(query, requesters=requesters) if requesters else None
 
 
+def field_query(fields: Fields, actor: Actor, query: TicketQuery) -> TicketQuery:
+    """
+    ``query`` with its custom field values checked by the desk's declarations and in their
+    canonical form; InvalidInput for an undeclared field, PermissionDenied when someone
+    other than staff filters on a staff-only field or on tags (a listing must not answer
+    what the view hides).
+    """
+    staff = sees_internal(actor)
+    if not staff and (query.tags_all is not None or query.tags_any is not None):
+        raise PermissionDenied(f"{actor.role}s may not filter on tags: tags are staff-only")
+    if query.fields is None:
+        return query
+    values: dict[str, object] = {}
+    for name, wanted in query.fields.items():
+        spec = fields.get(name)
+        if spec is None:
+            known = ", ".join(sorted(fields)) or "none: this desk declares no fields"
+            raise InvalidInput(f"unknown custom field {name!r} in the query; known: {known}")
+        if spec.staff_only and not staff:
+            raise PermissionDenied(f"{actor.role}s may not filter on the staff-only field {name!r}")
+        values[name] = None if wanted is None else spec.check(wanted)
+    return attrs.evolve(query, fields=values)
+
+
 def by_query(
     repository: TicketRepository,
     policy: AuthorizationPolicy,
@@ -93,6 +125,7 @@ def by_query(
     order: object,
     limit: object,
     after: str | None,
+    fields: Fields | None = None,
 ) -> Page[TicketView]:
     """
     One page of at most ``limit`` tickets that ``query`` matches and ``actor`` may view.
@@ -102,6 +135,7 @@ def by_query(
     if not isinstance(query, TicketQuery):
         raise InvalidInput(f"query must be a TicketQuery, got {type(query).__name__}")
     order, limit = checked_order(order), checked_limit(limit)
+    query = field_query(fields or {}, actor, query)
     scoped = narrowed(policy, actor, query)
     if scoped is None:
         return Page(())
@@ -113,7 +147,7 @@ def by_query(
             examined += 1
             cursor = encode_cursor(order, sort_key(ticket, order))
             with contextlib.suppress(PermissionDenied):  # hidden: the next page starts after it
-                views.append(visible(actor, ticket, policy=policy))
+                views.append(visible(actor, ticket, policy=policy, fields=fields))
             if len(views) == limit or examined >= MAX_EXAMINED:
                 more = position + 1 < len(page) or page.next_cursor is not None
                 return Page(views, next_cursor=cursor if more else None)
@@ -134,6 +168,7 @@ def listing(
     order: object,
     limit: object,
     after: str | None,
+    fields: Fields | None = None,
 ) -> Page[TicketView]:
     """
     Either listing: by ``ids`` or by ``query``, not both.
@@ -141,8 +176,10 @@ def listing(
     if ids is not None:
         if query is not None or after is not None:
             raise InvalidInput("give ids or a query (with its cursor), not both")
-        return by_ids(repository, policy, actor, ids)
-    return by_query(repository, policy, actor, query, order=order, limit=limit, after=after)
+        return by_ids(repository, policy, actor, ids, fields)
+    return by_query(
+        repository, policy, actor, query, order=order, limit=limit, after=after, fields=fields
+    )
 
 
 class Reading(Pipeline):
@@ -157,7 +194,7 @@ class Reading(Pipeline):
         """
         actor = checked_actor(actor)
         ticket = self.repository.get(_checks.text("ticket_id", ticket_id))
-        return visible(actor, ticket, policy=self.desk.authorization)
+        return visible(actor, ticket, policy=self.desk.authorization, fields=self.desk.fields)
 
     def tickets(
         self,
@@ -189,6 +226,7 @@ class Reading(Pipeline):
             order=order,
             limit=limit,
             after=after,
+            fields=self.desk.fields,
         )
 
     def sla(self, actor: Actor, ticket_id: str) -> SlaReport:

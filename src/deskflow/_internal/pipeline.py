@@ -23,6 +23,7 @@ from deskflow._internal import checks as _checks
 from deskflow._internal.delivery import deliver_round, describe
 from deskflow.actors import SYSTEM, Actor
 from deskflow.authorization import Permission, require
+from deskflow.automation import run_rules
 from deskflow.desk import Desk
 from deskflow.enums import TicketKind
 from deskflow.escalation import next_check_without_report
@@ -141,8 +142,10 @@ class Pipeline:
         loads: Sequence[_Load],
         decide: Decide,
         new: Callable[[tuple[Ticket, ...]], Sequence[TicketKind]] = lambda _: (),
+        *,
+        timed: bool = False,
     ) -> tuple[list[TicketView], bool]:
-        # The views shown, and whether anything was written.
+        # The views shown, and whether anything was written; ``timed`` for a tick's work.
         policy = self.desk.authorization
         loaded: list[Ticket] = []
         for ticket_id, permission, refuse_final in loads:
@@ -154,7 +157,7 @@ class Pipeline:
             loaded.append(ticket)
         # A command refused after this skips the numbers it was handed (never reuses them).
         new_ids = tuple(self._new_id(kind) for kind in new(tuple(loaded)))
-        return self._decide_and_save(actor, tuple(loaded), decide, new_ids)
+        return self._decide_and_save(actor, tuple(loaded), decide, new_ids, timed=timed)
 
     def _decide_and_save(
         self,
@@ -162,6 +165,8 @@ class Pipeline:
         loaded: tuple[Ticket, ...],
         decide: Decide,
         new_ids: tuple[str, ...],
+        *,
+        timed: bool = False,
     ) -> tuple[list[TicketView], bool]:
         policy = self.desk.authorization
         # Never earlier than what was loaded: a clock a little behind another process's must
@@ -173,6 +178,9 @@ class Pipeline:
         after: dict[str, Ticket] = dict(before)
         for ticket in touched:
             prior = before.get(ticket.id)
+            # The rules run in this decision: what they do is notified and saved with it
+            # (a cascade past its bound raises, and nothing is stored).
+            ticket = run_rules(self.desk, prior, ticket, now, timed=timed)
             if prior is not None and ticket.version == prior.version:
                 continue  # unchanged: nothing to write
             ticket, outbox = queue_notifications(
@@ -189,7 +197,7 @@ class Pipeline:
                 )
             )
             after[ticket.id] = ticket
-        views = [visible(actor, after[i], policy=policy) for i in shown]
+        views = [visible(actor, after[i], policy=policy, fields=self.desk.fields) for i in shown]
         if not writes:
             return views, False
         try:
@@ -330,7 +338,7 @@ class Pipeline:
             done.append((ticket, outcome, now))
             return (ticket,), ()
 
-        _views, saved = self._run_once(SYSTEM, [(ticket_id, None, False)], decide)
+        _views, saved = self._run_once(SYSTEM, [(ticket_id, None, False)], decide, timed=True)
         ticket, outcome, now = done[0]
         return outcome, saved, None if saved else self._next_check(ticket, now)
 

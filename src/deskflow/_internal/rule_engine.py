@@ -1,0 +1,342 @@
+"""
+The automation engine behind [`deskflow.automation.run_rules`][deskflow.automation.run_rules].
+
+The new events of a command form a queue, in history order. Each event raises its triggers;
+the rules of those triggers run in their declared order. A rule fires when its condition
+holds and its dedup key (ticket, rule, the event's position or the time episode) is not in
+the history: it applies its actions, then records a ``RuleFired``. What a firing recorded
+joins the queue one level deeper; past the rule set's bound the command is refused with the
+chain of rules.
+
+A rule's condition reads the ticket as it was when the rule's turn came: every event
+before, and the firings that came earlier in the order. The history says which firings
+those were (each ``RuleFired`` knows its cause and how many events it recorded), so
+running the rules again over a history they already ran on, or replaying it, sees the same
+tickets and decides nothing new.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from deskflow._internal import rule_actions
+from deskflow._internal.rule_triggers import triggers_of
+from deskflow.actors import SYSTEM
+from deskflow.enums import HitPolicy, RuleTrigger
+from deskflow.events import RuleFired, StateChanged
+from deskflow.exceptions import InvalidInput, RuleCascadeError
+from deskflow.rules import Rule, RuleContext, Stop, TimeCondition, walk
+from deskflow.ticket import Event, Ticket
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from deskflow.desk import Desk
+
+#: The place of a turn (or of a stretch of history) in the order rules run: (position of
+#: the event, 0 for a command's own events and time rules / 1 for event rules, rank).
+_Key = tuple[int, int, int]
+
+
+class _Prefixes:
+    # The tickets of a history's prefixes, built forward from a known one and cached.
+    def __init__(self, base: Ticket | None, history: Callable[[], tuple[Event, ...]]) -> None:
+        self._base = base
+        self._history = history
+        self._at: Ticket | None = base
+
+    def at(self, length: int) -> Ticket | None:
+        history = self._history()
+        if length == 0:
+            return None
+        current = self._at
+        if current is None or current.version > length:
+            current = self._base
+            if current is None or current.version > length:
+                current = history[0].open()
+        while current.version < length:
+            current = history[current.version].apply_to(current)
+        self._at = current
+        return current
+
+
+class Engine:
+    """
+    One run of a desk's rules over the new events of a ticket.
+    """
+
+    def __init__(self, desk: Desk, before: Ticket | None, after: Ticket, now: datetime) -> None:
+        self.desk = desk
+        self.rules = desk.rules
+        self.now = max(now, after.updated_at)
+        self.ticket = after
+        self.start = 0 if before is None else before.version
+        self.first = self.rules.hit_policy is HitPolicy.FIRST
+        self._fired: set[str] | None = None
+        self._before = _Prefixes(before, lambda: self.ticket.history)
+        self._seen = _Prefixes(before, lambda: self.ticket.history)
+        # The stretches of the new history in run order: (start, key); firings of an
+        # earlier run included. Every position's depth and chain of rules.
+        self._units: list[tuple[int, _Key]] = []
+        self._unit = 0
+        self._depth: dict[int, int] = {}
+        self._chain: dict[int, tuple[str, ...]] = {}
+        self.time_group: int | None = None
+        self.next_event = self.start
+        #: True when the rules already ran over some of these events (a retry, a replay).
+        self.rerun = False
+        self._read_history()
+        sla = desk.sla_for(after)
+        self._sla, self._calendar = sla, sla.calendar_for(after)
+
+    # -- what an earlier run left -----------------------------------------------------------
+
+    def _rank(self, name: str) -> int:
+        try:
+            return self.rules.position(name)
+        except InvalidInput:  # a rule of an earlier rule set: after every rule of this one
+            return len(self.rules.rules)
+
+    def _read_history(self) -> None:
+        history = self.ticket.history
+        blocks: dict[int, RuleFired] = {}
+        for position in range(self.start, len(history)):
+            event = history[position]
+            if isinstance(event, RuleFired) and position - event.recorded >= self.start:
+                blocks[position - event.recorded] = event
+        self.rerun = bool(blocks)
+        position, group_end = self.start, None
+        while position < len(history):
+            fired = blocks.get(position)
+            if fired is None:
+                end = position
+                while end < len(history) and end not in blocks:
+                    end += 1
+                self._units.append((position, (position, 0, 0)))
+                position = end
+                continue
+            end = position + fired.recorded + 1
+            if fired.cause is None:  # a time rule's: one group per run, after the queue
+                if group_end != position:
+                    self.time_group = position
+                group_end = end
+                group = self.time_group if self.time_group is not None else position
+                self._units.append((position, (group, 0, self._rank(fired.rule) + 1)))
+                chain: tuple[str, ...] = (fired.rule,)
+            else:
+                self._units.append((position, (fired.cause, 1, self._rank(fired.rule))))
+                chain = (*self._chain.get(fired.cause, ()), fired.rule)
+            for inside in range(position, end):
+                self._depth[inside] = fired.depth
+                self._chain[inside] = chain
+            position = end
+
+    def fired(self) -> set[str]:
+        """
+        The dedup keys of every rule fired on the ticket.
+        """
+        if self._fired is None:
+            self._fired = {e.dedup_key for e in self.ticket.history if isinstance(e, RuleFired)}
+        return self._fired
+
+    def seen(self, key: _Key) -> Ticket:
+        """
+        The ticket as it was at the turn ``key``: the history before the first stretch that
+        came later in the run.
+        """
+        if not self.rerun:
+            return self.ticket  # no later firing is in the history yet
+        units = self._units
+        while self._unit < len(units) and units[self._unit][1] < key:
+            self._unit += 1
+        if self._unit == len(units):
+            return self.ticket
+        seen = self._seen.at(units[self._unit][0])
+        assert seen is not None
+        return seen
+
+    # -- running -----------------------------------------------------------------------------
+
+    def run_events(self, until: int | None = None) -> None:
+        """
+        Run the event rules of every queued event (up to position ``until``).
+        """
+        position = self.next_event
+        while position < len(self.ticket.history) and (until is None or position < until):
+            event = self.ticket.history[position]
+            # Only a state change needs the ticket before it to know its triggers.
+            changes = isinstance(event, StateChanged)
+            before = self._before.at(position) if changes else None
+            triggers = triggers_of(event, before)
+            if triggers:
+                rules = self._candidates(triggers)
+                if rules:
+                    if not changes:
+                        before = self._before.at(position)
+                    self._run_event(position, event, before, triggers, rules)
+            position += 1
+        self.next_event = position
+
+    def _candidates(self, triggers: frozenset[RuleTrigger]) -> list[Rule]:
+        if len(triggers) == 1:
+            (trigger,) = triggers
+            found = list(self.rules.for_trigger(trigger))
+        else:
+            seen: dict[int, Rule] = {}
+            for trigger in triggers:
+                for rule in self.rules.for_trigger(trigger):
+                    seen.setdefault(id(rule), rule)
+            found = sorted(seen.values(), key=lambda r: self._rank(r.name))
+        kind = self.ticket.kind.value
+        return [r for r in found if r.kinds is None or kind in r.kinds]
+
+    def _run_event(
+        self,
+        position: int,
+        event: Event,
+        before: Ticket | None,
+        triggers: frozenset[RuleTrigger],
+        rules: list[Rule],
+    ) -> None:
+        depth = self._depth.get(position, 0)
+        for rule in rules:
+            key = f"{self.ticket.id}|rule|{rule.name}|e{position}"
+            if self.rerun and key in self.fired():
+                if self._ends_turn(rule):
+                    return
+                continue
+            ticket = self.seen((position, 1, self._rank(rule.name)))
+            if not self._holds(rule, ticket, event, before, triggers):
+                continue
+            chain = (*self._chain.get(position, ()), rule.name)
+            self._fire(rule, key, position, depth + 1, chain)
+            if self._ends_turn(rule):
+                return
+
+    def _holds(
+        self,
+        rule: Rule,
+        ticket: Ticket,
+        event: Event,
+        before: Ticket | None,
+        triggers: frozenset[RuleTrigger],
+    ) -> bool:
+        if rule.condition is None:
+            return True
+        for trigger in sorted(triggers & rule.when):
+            if rule.condition.test(self.context(ticket, trigger, event, before)):
+                return True
+        return False
+
+    def context(
+        self,
+        ticket: Ticket,
+        trigger: RuleTrigger,
+        event: Event | None = None,
+        before: Ticket | None = None,
+    ) -> RuleContext:
+        """
+        What a condition reads for ``ticket``.
+        """
+        return RuleContext(
+            ticket=ticket,
+            now=self.now,
+            trigger=trigger,
+            event=event,
+            before=before,
+            calendar=self._calendar,
+            sla=self._sla,
+            people=self.desk.people,
+        )
+
+    def _ends_turn(self, rule: Rule) -> bool:
+        return self.first or any(isinstance(a, Stop) for a in rule.actions)
+
+    def run_time_rules(self) -> None:
+        """
+        Run the time rules, once, at this point of the queue.
+        """
+        if self.desk.workflow_for(self.ticket).is_final(self.ticket.state):
+            return
+        group = len(self.ticket.history) if self.time_group is None else self.time_group
+        kind = self.ticket.kind.value
+        for rule in self.rules.for_trigger(RuleTrigger.TIME):
+            if rule.kinds is not None and kind not in rule.kinds:
+                continue
+            timed = [c for c in walk(rule.condition) if isinstance(c, TimeCondition)]
+            seen = self.seen((group, 0, self._rank(rule.name) + 1))
+            context = self.context(seen, RuleTrigger.TIME)
+            episodes = [c.episode(context) for c in timed]
+            if not timed or any(e is None for e in episodes):
+                continue
+            key = f"{self.ticket.id}|rule|{rule.name}|t{'+'.join(map(str, episodes))}"
+            if key in self.fired():
+                if self._ends_turn(rule):
+                    return
+                continue
+            if rule.condition is None or not rule.condition.test(context):
+                continue
+            self._fire(rule, key, None, 1, (rule.name,), group=group)
+            if self._ends_turn(rule):
+                return
+
+    def _fire(
+        self,
+        rule: Rule,
+        key: str,
+        cause: int | None,
+        depth: int,
+        chain: tuple[str, ...],
+        group: int = 0,
+    ) -> None:
+        bound = self.rules.max_cascade
+        if depth > bound:
+            raise RuleCascadeError(
+                f"automation rules kept triggering each other past the cascade bound of "
+                f"{bound}: {' -> '.join(chain)}; the command is refused and nothing is stored",
+                chain=chain,
+            )
+        start = len(self.ticket.history)
+        ticket, done = self.ticket, []
+        for action in rule.actions:
+            ticket, line = rule_actions.apply(self.desk, ticket, rule.name, action, self.now)
+            done.append(line)
+        recorded = ticket.version - start
+        self.ticket = ticket.record(
+            RuleFired(
+                at=self.now,
+                actor=SYSTEM.id,
+                rule=rule.name,
+                dedup_key=key,
+                cause=cause,
+                depth=depth,
+                actions=tuple(done),
+                recorded=recorded,
+            )
+        )
+        self.fired().add(key)
+        unit: _Key = (
+            (group, 0, self._rank(rule.name) + 1)
+            if cause is None
+            else (cause, 1, self._rank(rule.name))
+        )
+        self._units.append((start, unit))
+        for position in range(start, len(self.ticket.history)):
+            self._depth[position] = depth
+            self._chain[position] = chain
+
+
+def run(desk: Desk, before: Ticket | None, after: Ticket, now: datetime, *, timed: bool) -> Ticket:
+    """
+    ``after`` with the rules' work on its new events (and, ``timed``, the time rules').
+    """
+    nothing_new = before is not None and before.version >= after.version
+    if not desk.rules.rules or (nothing_new and not timed):
+        return after
+    engine = Engine(desk, before, after, now)
+    if timed:
+        engine.run_events(until=engine.time_group)
+        engine.run_time_rules()
+    engine.run_events()
+    return engine.ticket
