@@ -21,6 +21,7 @@ from typing import Literal, TypeAlias
 from deskflow import commands
 from deskflow._internal import checks as _checks
 from deskflow._internal.delivery import deliver_round, describe
+from deskflow._internal.rule_schedule import next_rule_check
 from deskflow.actors import SYSTEM, Actor
 from deskflow.authorization import Permission, require
 from deskflow.automation import run_rules
@@ -255,6 +256,7 @@ class Pipeline:
             report = sla.evaluate(ticket, now)
             candidates = [report.next_check_at, self.desk.auto_close_at(ticket)]
             candidates.append(escalation.next_check_at(ticket, report, now))
+        candidates.append(next_rule_check(self.desk, ticket, now))
         upcoming = [c for c in candidates if c is not None]
         if not upcoming:
             return None
