@@ -158,6 +158,7 @@ def config_reference(model: type[BaseModel] = DeskConfig) -> str:
         prefix = path.strip("[]") + "." if path else ""
         for name, info in section.model_fields.items():
             description, example = field_docs(section, name)
+            name = info.alias or name  # as the file writes it (`if`, not `if_`)
             cells = (
                 f"`{prefix}{name}`",
                 _type_name(info.annotation, info.metadata),

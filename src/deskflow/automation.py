@@ -40,13 +40,30 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from deskflow._internal import rule_engine
+from deskflow._internal.builtin_rules import (
+    BUILTIN_TEXTS,
+    builtin_rules,
+    pending_reminder_rules,
+    reopen_on_reply_rule,
+    unassigned_p1_rule,
+)
+from deskflow._internal.rule_schedule import next_rule_check
 from deskflow._internal.rule_triggers import triggers_of
 from deskflow.ticket import Ticket
 
 if TYPE_CHECKING:
     from deskflow.desk import Desk
 
-__all__ = ["run_rules", "triggers_of"]
+__all__ = [
+    "BUILTIN_TEXTS",
+    "builtin_rules",
+    "next_rule_check",
+    "pending_reminder_rules",
+    "reopen_on_reply_rule",
+    "run_rules",
+    "triggers_of",
+    "unassigned_p1_rule",
+]
 
 
 def run_rules(

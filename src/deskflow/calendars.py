@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from deskflow._internal.business_days import DayIndex, business_point
 from deskflow._internal.calendar_compile import (
     EPOCH_ORDINAL,
     MAX_YEAR,
@@ -69,11 +70,12 @@ class _Cache:
     The lazily compiled intervals of one calendar; a copy or an unpickled calendar starts empty.
     """
 
-    __slots__ = ("always", "compiled", "epoch", "lock", "overrides", "years")
+    __slots__ = ("always", "compiled", "days", "epoch", "lock", "overrides", "years")
 
     def __init__(self) -> None:
         self.always: bool | None = None
         self.compiled: _Compiled | None = None
+        self.days: DayIndex | None = None
         self.epoch: datetime | None = None
         self.lock = threading.Lock()
         self.overrides: dict[int, DaySchedule] | None = None
@@ -292,6 +294,45 @@ class BusinessCalendar:
                 return self._datetime(compiled.ends[i] - (compiled.cumulative[i] - target))
             known = compiled.cumulative[-1] if compiled.cumulative else 0  # a year may be shut
             compiled = self._grow_forward(compiled, at, target - known)
+
+    def add_business_days(self, start: datetime, days: int) -> datetime:
+        """
+        Return the same point of the working day ``days`` business days later: the same
+        wall-clock time on the ``days``-th business day (a date with open hours) after
+        ``start``'s, or the next opening after it when that day is not open then. From outside
+        business hours, counting starts at the next opening; 0 days is that opening. A
+        negative ``days`` counts back from ``start``'s own date and time.
+
+        An overnight shift belongs to the date it starts on. Wall-clock times make DST
+        changes disappear: Friday 16:00 GMT plus 2 business days is Tuesday 16:00 BST.
+
+        >>> from datetime import datetime
+        >>> from zoneinfo import ZoneInfo
+        >>> weekdays = ("mon", "tue", "wed", "thu", "fri")
+        >>> cal = BusinessCalendar("Europe/London", {day: ["09:00-17:00"] for day in weekdays})
+        >>> friday = datetime(2026, 3, 27, 16, 0, tzinfo=ZoneInfo("Europe/London"))
+        >>> print(cal.add_business_days(friday, 2))
+        2026-03-31 16:00:00+01:00
+        >>> print(cal.add_business_days(friday.replace(hour=18), 2))  # counted from Monday 09:00
+        2026-04-01 09:00:00+01:00
+        """
+        if isinstance(days, bool) or not isinstance(days, int):
+            raise InvalidInput(f"days must be an int, got {days!r}")
+        at = self.next_open(start) if days >= 0 else self._datetime(_instant(start, "start"))
+        if days == 0:
+            return at
+        index = self._cache.days
+        if index is None:
+            index = self._cache.days = DayIndex(self._weekly, self._closed, dict(self._overrides))
+        wall = ((at.hour * 60 + at.minute) * 60 + at.second) * US_PER_SECOND + at.microsecond
+        ordinal, point = business_point(index, at.toordinal(), wall)
+        target = index.nth_after(ordinal, days) if days > 0 else index.nth_before(ordinal, -days)
+        if target is None or target < date(MIN_YEAR, 1, 1).toordinal():
+            raise InvalidInput(f"{days} business days from {start!r} fall outside the years")
+        local = datetime.fromordinal(target) + timedelta(microseconds=point)
+        if local.year > MAX_YEAR:
+            raise InvalidInput(f"{days} business days from {start!r} fall after {MAX_YEAR}")
+        return self.next_open(local.replace(tzinfo=self._zone))
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         """

@@ -31,10 +31,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
-from pydantic_core import PydanticUndefined
+from pydantic import BeforeValidator, Field, ValidationError
 
 from deskflow import plugins
+from deskflow._internal.automation_config import (
+    AutomationSections,
+    automation_parts,
+    named_rule_paths,
+)
+from deskflow._internal.config_models import ConfigModel, doc, docs
 from deskflow._internal.config_problems import Problems, problems_of
 from deskflow._internal.config_text import day_names, parse_duration, read_source, threshold
 from deskflow.approval import ApprovalPolicy, ApprovalStage
@@ -57,20 +62,8 @@ Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 PositiveDuration = Annotated[Duration, Field(gt=timedelta(0))]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _doc(description: str, example: object, default: Any = PydanticUndefined, **more: Any) -> Any:
-    # Every field says what it means and shows a value, for the generated config reference
-    # and the JSON Schema alike; a test fails on a field that does not.
-    return Field(default, description=description, examples=[example], **more)
-
-
-def _docs(description: str, example: object, default_factory: Any, **more: Any) -> Any:
-    return Field(
-        default_factory=default_factory, description=description, examples=[example], **more
-    )
+_Model = ConfigModel
+_doc, _docs = doc, docs
 
 
 class CalendarConfig(_Model):
@@ -259,9 +252,9 @@ class LimitsConfig(_Model):
     )
 
 
-class DeskConfig(_Model):
+class _CoreConfig(_Model):
     """
-    The whole desk, as a configuration file describes it.
+    The desk's calendars, policies and limits.
     """
 
     calendars: dict[str, CalendarConfig] = _docs(
@@ -318,11 +311,18 @@ class DeskConfig(_Model):
     )
 
 
+class DeskConfig(AutomationSections, _CoreConfig):
+    """
+    The whole desk, as a configuration file describes it.
+    """
+
+
 def _validated(data: Mapping[str, Any]) -> DeskConfig:
     try:
         return DeskConfig.model_validate(data)
     except ValidationError as error:
-        raise ConfigError.from_problems(problems_of(error, DeskConfig)) from None
+        problems = named_rule_paths(problems_of(error, DeskConfig), data)
+        raise ConfigError.from_problems(problems) from None
 
 
 def _calendar(name: str, spec: CalendarConfig) -> BusinessCalendar:
@@ -496,4 +496,6 @@ def load_desk(source: object) -> Desk:
         approval=approval,
         auto_close_after=config.auto_close_after,
         limits=limits,
+        directory=directory,
+        **automation_parts(config),
     )

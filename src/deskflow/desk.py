@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from deskflow._internal import checks as _checks
+from deskflow._internal.automation_checks import check_automation
 from deskflow.approval import ApprovalPolicy
 from deskflow.authorization import AuthorizationPolicy, DefaultAuthorization
 from deskflow.calendars import BusinessCalendar
@@ -159,6 +160,7 @@ class Desk:
             raise ConfigError(
                 f"expected a Limits, got {type(self.limits).__name__}", path=("limits",)
             )
+        check_automation(self)
 
     def workflow_for(self, ticket: Ticket) -> Workflow:
         """

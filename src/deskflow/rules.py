@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Protocol, TypeAlias
 import attrs
 
 from deskflow._internal import rule_conditions as _conditions
+from deskflow._internal import rule_time as _time
 from deskflow.enums import Audience, HitPolicy, Metric, Priority, RuleTrigger
 from deskflow.fields import FieldValue
 from deskflow.ticket import Event, Ticket
@@ -308,7 +309,7 @@ class Not(Condition):
 
 
 @attrs.frozen
-class InStateFor(TimeCondition):
+class InStateFor(_time.InStateForTimes, TimeCondition):
     """
     The ticket has been in ``state`` for at least ``duration`` of business time (on its SLA
     calendar); the episode is the ticket's entry into the state.
@@ -319,7 +320,7 @@ class InStateFor(TimeCondition):
 
 
 @attrs.frozen
-class SinceEvent(TimeCondition):
+class SinceEvent(_time.SinceEventTimes, TimeCondition):
     """
     At least ``duration`` of business time has passed since the last event of kind
     ``event``; the episode is that event.
@@ -330,7 +331,7 @@ class SinceEvent(TimeCondition):
 
 
 @attrs.frozen
-class BeforeDue(TimeCondition):
+class BeforeDue(_time.BeforeDueTimes, TimeCondition):
     """
     The ``metric``'s SLA clock is running and due within ``duration`` of business time;
     the episode is the clock's cycle.
@@ -478,7 +479,7 @@ class RuleSet:
     many times rules' changes may trigger rules again within one command (default 10).
     """
 
-    rules: tuple[Rule, ...] = ()
+    rules: tuple[Rule, ...] = attrs.field(default=(), converter=tuple[Rule, ...])
     hit_policy: HitPolicy = HitPolicy.ALL
     max_cascade: int = 10
     _index: _conditions.RuleIndex = attrs.field(init=False, eq=False, repr=False, hash=False)

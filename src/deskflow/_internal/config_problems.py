@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from deskflow.exceptions import ConfigError, DeskflowError
@@ -71,7 +72,7 @@ def problems_of(error: ValidationError, root: type[BaseModel]) -> list[Problem]:
         if where in merged:
             continue
         if items[0]["type"] == "extra_forbidden":
-            message, twin = _unknown_field(root, where, missing)
+            message, twin = _unknown_field(root, where, missing, items[0]["loc"][:-1])
             if twin is not None:
                 merged.add(twin)
                 problems = [p for p in problems if p[0] != twin]
@@ -122,15 +123,19 @@ def _message(item: ErrorDetails) -> str:
 
 
 def _unknown_field(
-    root: type[BaseModel], where: tuple[str | int, ...], missing: set[tuple[str | int, ...]]
+    root: type[BaseModel],
+    where: tuple[str | int, ...],
+    missing: set[tuple[str | int, ...]],
+    loc: tuple[str | int, ...],
 ) -> tuple[str, tuple[str | int, ...] | None]:
     """
     The message for an unknown key at ``where``, and the missing field it stands for when it
-    is that field misspelled.
+    is that field misspelled (``loc``: pydantic's location of the table, which names the
+    branch of a union).
     """
     key, parent = str(where[-1]), where[:-1]
-    _, model = _walk(root, parent)
-    fields = list(model.model_fields) if model is not None else []
+    _, model = _walk(root, loc)
+    fields = list(_by_key(model)) if model is not None else []
     absent = [str(w[-1]) for w in missing if w[:-1] == parent]
     close = difflib.get_close_matches(key, absent, n=1) or difflib.get_close_matches(
         key, fields, n=1
@@ -156,13 +161,16 @@ def _walk(
         if typing.get_origin(tp) in (typing.Union, types.UnionType):
             # The part names the branch: a model by its class name, other types in lower case.
             branches = typing.get_args(tp)
-            tp = next((b for b in branches if getattr(b, "__name__", None) == part), branches[0])
+            tp = next(
+                (b for b in branches if getattr(_unwrapped(b), "__name__", None) == part),
+                branches[0],
+            )
             continue
         if part == "[key]":
             continue
         where.append(part)
         if isinstance(tp, type) and issubclass(tp, BaseModel):
-            info = tp.model_fields.get(str(part))
+            info = _by_key(tp).get(str(part))
             tp = info.annotation if info is not None else None
         elif typing.get_origin(tp) is dict:
             tp = typing.get_args(tp)[1]
@@ -172,6 +180,11 @@ def _walk(
             tp = None
     tp = _unwrapped(tp)
     return tuple(where), tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def _by_key(model: type[BaseModel]) -> dict[str, FieldInfo]:
+    # A field is written in the file by its alias (`if`, `for`) where it has one.
+    return {info.alias or name: info for name, info in model.model_fields.items()}
 
 
 def _unwrapped(tp: Any) -> Any:

@@ -23,7 +23,7 @@ from deskflow._internal import checks as _checks
 from deskflow._internal.delivery import deliver_round, describe
 from deskflow.actors import SYSTEM, Actor
 from deskflow.authorization import Permission, require
-from deskflow.automation import run_rules
+from deskflow.automation import next_rule_check, run_rules
 from deskflow.desk import Desk
 from deskflow.enums import TicketKind
 from deskflow.escalation import next_check_without_report
@@ -255,6 +255,7 @@ class Pipeline:
             report = sla.evaluate(ticket, now)
             candidates = [report.next_check_at, self.desk.auto_close_at(ticket)]
             candidates.append(escalation.next_check_at(ticket, report, now))
+        candidates.append(next_rule_check(self.desk, ticket, now))
         upcoming = [c for c in candidates if c is not None]
         if not upcoming:
             return None
