@@ -40,13 +40,22 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from deskflow._internal import rule_engine
+from deskflow._internal.automation_forms import rules_json_schema
+from deskflow._internal.explain import Explanation, RuleExplanation, explain
 from deskflow._internal.rule_triggers import triggers_of
 from deskflow.ticket import Ticket
 
 if TYPE_CHECKING:
     from deskflow.desk import Desk
 
-__all__ = ["run_rules", "triggers_of"]
+__all__ = [
+    "Explanation",
+    "RuleExplanation",
+    "explain",
+    "rules_json_schema",
+    "run_rules",
+    "triggers_of",
+]
 
 
 def run_rules(

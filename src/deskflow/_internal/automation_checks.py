@@ -19,6 +19,7 @@ from collections.abc import Collection, Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from deskflow._internal.macro_checks import macro_problems
 from deskflow.enums import (
     Audience,
     FieldType,
@@ -159,9 +160,7 @@ class _Checker:
         self.macros()
 
     def macros(self) -> None:
-        for key, macro in self.desk.macros.items():
-            if macro.name != key:
-                self.add(("macros", key), f"the macro under {key!r} is named {macro.name!r}")
+        self.found.extend(macro_problems(self.desk))
 
     # -- custom fields ---------------------------------------------------------------------
 
@@ -268,11 +267,11 @@ class _Checker:
 
     def wait(self, wait: object, where: Path) -> None:
         if isinstance(wait, BusinessDays):
-            ok = isinstance(wait.days, int) and wait.days > 0
+            ok = isinstance(wait.days, int) and not isinstance(wait.days, bool) and wait.days >= 0
         else:
-            ok = isinstance(wait, timedelta) and wait > timedelta(0)
+            ok = isinstance(wait, timedelta) and wait >= timedelta(0)
         if not ok:
-            self.add(where, f"a wait must be a positive duration or BusinessDays, got {wait!r}")
+            self.add(where, f"a wait is a duration or BusinessDays, not negative, got {wait!r}")
 
     def state(self, rule: Rule, state: object, where: Path) -> None:
         states = {s for wf in self.workflows(rule) for s in wf.states}
