@@ -2,9 +2,10 @@
 Why a desk's rules did or did not fire on a ticket, condition by condition, and when a time
 rule will next be checked.
 
-An event rule is explained on the last event of the ticket it runs on (the ticket as that
-event left it, and as it was just before), a time rule at the instant asked about, in its
-current episode. Each explanation says whether the condition held, each part's line (from
+An event rule is explained on the last event of the ticket it runs on: the ticket as the
+command that recorded the event left it, and as it was just before the event. A time rule is
+explained at the instant asked about, in its current episode. Each explanation says whether
+the condition held, each part's line (from
 [`Condition.explain`][deskflow.rules.Condition.explain], with its path as a configuration
 writes it: ``if.all.0``), whether the rule fired for that event or episode (its dedup key is
 in the history), and for a time rule when it will next be checked.
@@ -135,17 +136,22 @@ def _last_event(
 ) -> tuple[int, Event, Ticket | None, Ticket, frozenset[RuleTrigger]] | None:
     """
     The last event of ``ticket`` that raises one of ``when``: its position, the event, the
-    ticket before and after it, and the triggers it raised among ``when``.
+    ticket just before it and as the command that recorded it left it (the events of the
+    same instant, rules' work included, as the engine read it), and the triggers raised.
     """
-    found = None
-    before: Ticket | None = None
-    for position, event in enumerate(ticket.history):
-        after = event.apply_to(before) if before is not None else ticket.history[0].open()
+    history = ticket.history
+    prefixes: list[Ticket] = []  # prefixes[k]: the ticket after k + 1 events
+    for event in history:
+        prefixes.append(event.apply_to(prefixes[-1]) if prefixes else history[0].open())
+    for position in range(len(history) - 1, -1, -1):
+        event, before = history[position], prefixes[position - 1] if position else None
         raised = triggers_of(event, before) & when
         if raised:
-            found = (position, event, before, after, raised)
-        before = after
-    return found
+            end = position
+            while end + 1 < len(history) and history[end + 1].at == event.at:
+                end += 1
+            return position, event, before, prefixes[end], raised
+    return None
 
 
 def _on_event(desk: Desk, ticket: Ticket, rule: Rule, fired: frozenset[str]) -> RuleExplanation:
