@@ -41,7 +41,15 @@ from typing import TYPE_CHECKING
 
 from deskflow._internal import rule_engine
 from deskflow._internal.automation_forms import rules_json_schema
+from deskflow._internal.builtin_rules import (
+    BUILTIN_TEXTS,
+    builtin_rules,
+    pending_reminder_rules,
+    reopen_on_reply_rule,
+    unassigned_p1_rule,
+)
 from deskflow._internal.explain import Explanation, RuleExplanation, explain
+from deskflow._internal.rule_schedule import next_rule_check
 from deskflow._internal.rule_triggers import triggers_of
 from deskflow.ticket import Ticket
 
@@ -49,12 +57,18 @@ if TYPE_CHECKING:
     from deskflow.desk import Desk
 
 __all__ = [
+    "BUILTIN_TEXTS",
     "Explanation",
     "RuleExplanation",
+    "builtin_rules",
     "explain",
+    "next_rule_check",
+    "pending_reminder_rules",
+    "reopen_on_reply_rule",
     "rules_json_schema",
     "run_rules",
     "triggers_of",
+    "unassigned_p1_rule",
 ]
 
 

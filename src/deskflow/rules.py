@@ -224,14 +224,6 @@ class TimeCondition(Condition):
         """
         raise NotImplementedError
 
-    def explain(
-        self, context: RuleContext, path: tuple[str | int, ...] = ()
-    ) -> list[ConditionResult]:
-        """
-        One line: what the condition waits for and when it comes (or came) true.
-        """
-        return [ConditionResult(path, *_time.explained(self, context))]
-
 
 @attrs.frozen
 class Field(Condition):
@@ -487,7 +479,7 @@ class RuleSet:
     many times rules' changes may trigger rules again within one command (default 10).
     """
 
-    rules: tuple[Rule, ...] = attrs.field(default=(), converter=tuple)
+    rules: tuple[Rule, ...] = attrs.field(default=(), converter=tuple[Rule, ...])
     hit_policy: HitPolicy = HitPolicy.ALL
     max_cascade: int = 10
     _index: _conditions.RuleIndex = attrs.field(init=False, eq=False, repr=False, hash=False)

@@ -21,10 +21,9 @@ from typing import Literal, TypeAlias
 from deskflow import commands
 from deskflow._internal import checks as _checks
 from deskflow._internal.delivery import deliver_round, describe
-from deskflow._internal.rule_schedule import next_rule_check
 from deskflow.actors import SYSTEM, Actor
 from deskflow.authorization import Permission, require
-from deskflow.automation import run_rules
+from deskflow.automation import next_rule_check, run_rules
 from deskflow.desk import Desk
 from deskflow.enums import TicketKind
 from deskflow.escalation import next_check_without_report

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from deskflow._internal.rule_time import explained
 from deskflow.enums import Priority, RuleTrigger
 from deskflow.exceptions import InvalidInput
 
@@ -223,6 +224,8 @@ def describe(condition: Condition, context: RuleContext) -> str:
         return f"{'all' if kind == 'All' else 'any'} of {len(condition.children())}"
     if kind == "Not":
         return "not"
+    if callable(getattr(condition, "ready_at", None)):  # a time condition: when, too
+        return explained(condition, context)[0]  # type: ignore[arg-type]
     return repr(condition)
 
 

@@ -21,12 +21,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from deskflow._internal import rule_actions
+from deskflow._internal.rule_schedule import rule_episode, time_key
 from deskflow._internal.rule_triggers import triggers_of
 from deskflow.actors import SYSTEM
 from deskflow.enums import HitPolicy, RuleTrigger
 from deskflow.events import RuleFired, StateChanged
 from deskflow.exceptions import InvalidInput, RuleCascadeError
-from deskflow.rules import Rule, RuleContext, Stop, TimeCondition, walk
+from deskflow.rules import Rule, RuleContext, Stop
 from deskflow.ticket import Event, Ticket
 
 if TYPE_CHECKING:
@@ -264,13 +265,13 @@ class Engine:
         for rule in self.rules.for_trigger(RuleTrigger.TIME):
             if rule.kinds is not None and kind not in rule.kinds:
                 continue
-            timed = [c for c in walk(rule.condition) if isinstance(c, TimeCondition)]
             seen = self.seen((group, 0, self._rank(rule.name) + 1))
             context = self.context(seen, RuleTrigger.TIME)
-            episodes = [c.episode(context) for c in timed]
-            if not timed or any(e is None for e in episodes):
+            # The same episode and key as the next check time's (rule_schedule).
+            episode = rule_episode(rule, context)
+            if episode is None:
                 continue
-            key = f"{self.ticket.id}|rule|{rule.name}|t{'+'.join(map(str, episodes))}"
+            key = time_key(self.ticket, rule, episode)
             if key in self.fired():
                 if self._ends_turn(rule):
                     return

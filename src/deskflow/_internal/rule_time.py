@@ -14,58 +14,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from deskflow._internal.rule_triggers import triggers_of
 from deskflow.calendars import BusinessCalendar
-from deskflow.enums import Metric, RuleTrigger, Visibility
-from deskflow.events import (
-    Classified,
-    CommentAdded,
-    PriorityChanged,
-    SlaThresholdReached,
-    StateChanged,
-    TicketOpened,
-)
-from deskflow.fields import FieldsChanged, TagsChanged
+from deskflow.enums import Metric, RuleTrigger
 from deskflow.sla import ClockState, ClockStatus
-from deskflow.ticket import Event, Ticket
+from deskflow.ticket import Ticket
 
 if TYPE_CHECKING:
     from deskflow.rules import RuleContext, TimeCondition, Wait
 
 _ALWAYS = BusinessCalendar.always("UTC")
-
-#: The triggers an event raises whatever came before it.
-_BY_TYPE: dict[type, frozenset[RuleTrigger]] = {
-    TicketOpened: frozenset({RuleTrigger.OPENED}),
-    FieldsChanged: frozenset({RuleTrigger.FIELDS_CHANGED}),
-    TagsChanged: frozenset({RuleTrigger.TAGS_CHANGED}),
-    PriorityChanged: frozenset({RuleTrigger.PRIORITY_CHANGED}),
-    Classified: frozenset({RuleTrigger.CLASSIFIED}),
-    SlaThresholdReached: frozenset({RuleTrigger.SLA_THRESHOLD}),
-}
-_STATE = frozenset({RuleTrigger.STATE_CHANGED})
-_ASSIGN = frozenset({RuleTrigger.STATE_CHANGED, RuleTrigger.ASSIGNED})
-
-
-def triggers_of(event: Event, group: str | None, assignee: str | None) -> frozenset[RuleTrigger]:
-    """
-    The rule triggers ``event`` raises on a ticket whose group and assignee were ``group`` and
-    ``assignee`` just before it.
-    """
-    if isinstance(event, StateChanged):
-        changed = (event.group is not None and event.group != group) or (
-            event.assignee is not None and event.assignee != assignee
-        )
-        return _ASSIGN if changed else _STATE
-    if isinstance(event, CommentAdded):
-        if event.visibility == Visibility.INTERNAL:
-            return frozenset({RuleTrigger.INTERNAL_NOTE})
-        if event.author_role == "requester":
-            return frozenset({RuleTrigger.REQUESTER_COMMENT})
-        return frozenset({RuleTrigger.AGENT_REPLY})
-    for kind, triggers in _BY_TYPE.items():
-        if isinstance(event, kind):
-            return triggers
-    return frozenset()
 
 
 def last_event(ticket: Ticket, trigger: RuleTrigger) -> int | None:
@@ -75,23 +33,16 @@ def last_event(ticket: Ticket, trigger: RuleTrigger) -> int | None:
     history = ticket.history
     if trigger is not RuleTrigger.ASSIGNED:
         for position in range(len(history) - 1, -1, -1):
-            if trigger in triggers_of(history[position], None, None):
+            if trigger in triggers_of(history[position], None):
                 return position
         return None
-    # "assigned" depends on what the group and assignee were: follow them from the opening.
+    # "assigned" depends on the ticket before each event: follow it from the opening.
     found: int | None = None
-    group: str | None = ticket.opened.group
-    assignee: str | None = None
+    current: Ticket | None = None
     for position, event in enumerate(history):
-        if not isinstance(event, StateChanged):
-            continue
-        if trigger in triggers_of(event, group, assignee):
+        if trigger in triggers_of(event, current):
             found = position
-        if event.assignee is not None:
-            assignee = event.assignee
-        elif event.group is not None and event.group != group:
-            assignee = None
-        group = event.group if event.group is not None else group
+        current = event.open() if current is None else event.apply_to(current)
     return found
 
 
