@@ -108,17 +108,23 @@ def test_a_database_without_the_schema_is_refused(engine: sqlalchemy.Engine) -> 
     assert [] == sqlalchemy.inspect(engine).get_table_names()
 
 
-def test_a_database_behind_is_refused(
-    engine: sqlalchemy.Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_database_behind_is_refused_then_upgraded(engine: sqlalchemy.Engine) -> None:
     """
-    A database at an older revision than this deskflow's raises SchemaMismatch asking for
-    the upgrade.
+    A database at an older revision (0001, before custom fields and tags) raises
+    SchemaMismatch asking for the upgrade; migrate=True brings it to the head, with the
+    tables the field and tag filters read.
     """
-    upgrade(engine)
-    monkeypatch.setattr(migrations, "SCHEMA_REVISION", "0002")
-    with pytest.raises(SchemaMismatch, match=r"behind .*run `deskflow db upgrade URL`"):
+    config = Config()
+    config.set_main_option("script_location", str(migrations.MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    command.upgrade(config, "0001")
+    assert ["0001"] == _revisions(engine)
+    with pytest.raises(SchemaMismatch, match=r"at schema revision 0001, behind .*deskflow db upg"):
         SqlTicketRepository(engine)
+    SqlTicketRepository(engine, migrate=True)
+    assert [SCHEMA_REVISION] == _revisions(engine)
+    names = set(sqlalchemy.inspect(engine).get_table_names())
+    assert {"deskflow_field_values", "deskflow_tags"} <= names
 
 
 def test_a_database_ahead_is_refused(engine: sqlalchemy.Engine) -> None:

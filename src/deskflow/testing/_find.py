@@ -6,7 +6,8 @@ checked against ``TicketQuery.matches``, the reference semantics.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from deskflow.enums import Priority, TicketKind
 from deskflow.events import CommentAdded, SlaThresholdReached
 from deskflow.exceptions import InvalidInput
+from deskflow.fields import FieldsChanged, FieldValue, TagsChanged
 from deskflow.ports import TicketRepository
 from deskflow.queries import MAX_LIMIT, ORDERS, Order, TicketQuery, encode_cursor, sort_key
 from deskflow.testing._model import AGENT, T0, commented, open_ticket
@@ -27,6 +29,33 @@ Stored = list[tuple[Ticket, datetime | None]]
 def _minutes(low: int, high: int) -> st.SearchStrategy[datetime]:
     # Few distinct instants, so ties (broken by id) are common.
     return st.integers(low, high).map(lambda m: T0 + timedelta(minutes=m))
+
+
+#: Values of a few custom fields, with look-alikes of other types (True and 1, "2" and 2).
+_FIELD_VALUES: dict[str, st.SearchStrategy[FieldValue]] = {
+    "asset": st.sampled_from(["LT-1", "LT-2", "2", "x" * 300, "x" * 299 + "y"]),
+    "hours": st.sampled_from([Decimal("1.5"), Decimal("2"), Decimal("0.25"), 2, 1]),
+    "onsite": st.booleans(),
+    "os": st.sampled_from([("linux",), ("linux", "mac"), ("mac",)]),
+    "due": st.sampled_from([date(2026, 3, 2), date(2026, 3, 9)]),
+}
+_TAGS = st.sampled_from(["vip", "network", "P1", "p1"])
+
+
+def _with_fields_and_tags(draw: st.DrawFn, ticket: Ticket, at: datetime) -> Ticket:
+    if draw(st.booleans()):
+        names = draw(st.lists(st.sampled_from(sorted(_FIELD_VALUES)), min_size=1, unique=True))
+        changes = {name: draw(_FIELD_VALUES[name]) for name in names}
+        ticket = ticket.record(FieldsChanged(at=at, actor=AGENT.id, changes=changes))
+        if draw(st.booleans()):  # clear one again
+            cleared = FieldsChanged(at=at, actor=AGENT.id, changes={names[0]: None})
+            ticket = ticket.record(cleared)
+    if draw(st.booleans()):
+        added = tuple(draw(st.lists(_TAGS, min_size=1, max_size=3, unique=True)))
+        ticket = ticket.record(TagsChanged(at=at, actor=AGENT.id, added=added))
+        if draw(st.booleans()):
+            ticket = ticket.record(TagsChanged(at=at, actor=AGENT.id, removed=added[:1]))
+    return ticket
 
 
 @st.composite
@@ -59,6 +88,7 @@ def stored_tickets(draw: st.DrawFn) -> Stored:
                 dedup_key=f"{ticket.id}:resolution:breach",
             )  # fmt: skip
             ticket = ticket.record(breach)
+        ticket = _with_fields_and_tags(draw, ticket, at)
         out.append((ticket, draw(st.none() | _minutes(0, 8) | _minutes(0, 8))))
     return out
 
@@ -82,6 +112,14 @@ _CRITERIA: dict[str, st.SearchStrategy[object]] = {
     "breached": st.booleans(),
     "due_before": _minutes(0, 9),
     "title_contains": st.sampled_from(["vpn", "VPN", "jam", "an", "zzz"]),
+    "fields": st.dictionaries(
+        st.sampled_from(sorted(_FIELD_VALUES)),
+        st.none() | st.one_of(*_FIELD_VALUES.values()) | st.sampled_from([True, 2, "LT-1"]),
+        min_size=1,
+        max_size=2,
+    ),
+    "tags_all": st.frozensets(_TAGS, max_size=2),
+    "tags_any": st.frozensets(_TAGS, max_size=2),
 }
 
 
@@ -155,6 +193,38 @@ class FindContract:
             assert listing(stored, query, order) == got
 
         check()
+
+    def test_field_and_tag_filters_follow_saves(self) -> None:
+        """
+        Custom field and tag filters see what later saves set, change, clear, add and
+        remove, and "not set" (None) lists the tickets without the field.
+        """
+        repo = self.make_repository()
+        ticket = open_ticket("T-1")
+        repo.add(ticket)
+        repo.add(open_ticket("T-2"))
+
+        def ids(**criteria: object) -> list[str]:
+            return [t.id for t in repo.find(TicketQuery(**criteria))]
+
+        def saved(event: FieldsChanged | TagsChanged) -> Ticket:
+            changed = ticket.record(event)
+            repo.save(changed, ticket.version)
+            return changed
+
+        ticket = saved(FieldsChanged(at=T0, actor="lee", changes={"hours": Decimal("1.5")}))
+        ticket = saved(TagsChanged(at=T0, actor="lee", added=("vip", "network")))
+        assert ["T-1"] == ids(fields={"hours": Decimal("1.50")}, tags_all={"vip", "network"})
+        assert ["T-2"] == ids(fields={"hours": None})
+        assert [] == ids(fields={"hours": "1.5"})
+        ticket = saved(FieldsChanged(at=T0, actor="lee", changes={"hours": Decimal("2")}))
+        ticket = saved(TagsChanged(at=T0, actor="lee", removed=("vip",)))
+        assert (["T-1"], []) == (ids(fields={"hours": 2}), ids(fields={"hours": Decimal("1.5")}))
+        assert (["T-1"], []) == (ids(tags_any={"vip", "network"}), ids(tags_all={"vip"}))
+        ticket = saved(FieldsChanged(at=T0, actor="lee", changes={"hours": None}))
+        assert ["T-1", "T-2"] == ids(fields={"hours": None})
+        assert [] == ids(tags_any=set())
+        assert ticket == repo.get("T-1")
 
     def test_find_of_nothing_is_one_empty_last_page(self) -> None:
         """

@@ -1,5 +1,6 @@
 """
-Hypothesis strategies for deskflow values: instants, actors, tickets, triggers and details.
+Hypothesis strategies for deskflow values: instants, actors, tickets, triggers and details,
+custom field declarations and their values.
 
 >>> from hypothesis import given
 >>> from deskflow import INCIDENT
@@ -12,14 +13,16 @@ Hypothesis strategies for deskflow values: instants, actors, tickets, triggers a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
 from deskflow.actors import Actor
-from deskflow.enums import HoldReason, Impact, Role, Urgency
+from deskflow.enums import FieldType, HoldReason, Impact, Role, Urgency
 from deskflow.exceptions import InvalidTransition
+from deskflow.fields import MAX_DECIMAL_DIGITS, CustomField, FieldValue
 from deskflow.guards import OneOf
 from deskflow.states import Workflow
 from deskflow.ticket import Ticket
@@ -28,7 +31,10 @@ from deskflow.workflows import INCIDENT
 __all__ = [
     "REQUESTER",
     "actors",
+    "custom_fields",
     "details_for",
+    "field_inputs",
+    "field_values",
     "gaps",
     "instants",
     "tickets",
@@ -169,3 +175,94 @@ def tickets(
         except InvalidTransition:
             continue
     return ticket
+
+
+_OPTIONS = ("gold", "silver", "bronze", "linux", "mac", "windows")
+
+
+@st.composite
+def custom_fields(
+    draw: st.DrawFn, *, types: Sequence[FieldType] = tuple(FieldType), name: str | None = None
+) -> CustomField:
+    """
+    Custom field declarations of one of ``types`` (choices get two to four options), named
+    ``name`` or a drawn key, staff-only or not.
+    """
+    kind = draw(st.sampled_from(list(types)))
+    options: tuple[str, ...] = ()
+    if kind in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
+        options = tuple(
+            draw(st.lists(st.sampled_from(_OPTIONS), min_size=2, max_size=4, unique=True))
+        )
+    return CustomField(
+        name or draw(st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True)),
+        kind,
+        options=options,
+        staff_only=draw(st.booleans()),
+    )
+
+
+_WORDS = st.text(
+    st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=30
+).filter(lambda t: bool(t.strip()))
+
+
+_DECIMAL = CustomField("d", FieldType.DECIMAL)
+
+
+def _canonical_decimal(value: Decimal) -> Decimal:
+    checked = _DECIMAL.check(value)
+    assert isinstance(checked, Decimal)
+    return checked
+
+
+def _other_form(value: FieldValue) -> object:
+    # The form of a value a host may pass instead of the canonical one.
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(reversed(value))
+    return value
+
+
+def _decimals() -> st.SearchStrategy[Decimal]:
+    bound = 10 ** (MAX_DECIMAL_DIGITS // 2)
+    return st.decimals(
+        min_value=-bound, max_value=bound, allow_nan=False, allow_infinity=False, places=6
+    ).map(_canonical_decimal)
+
+
+def field_values(field: CustomField) -> st.SearchStrategy[FieldValue]:
+    """
+    Values of ``field`` in their canonical form: what ``field.check`` returns (and gives
+    back unchanged).
+    """
+    strategies: dict[FieldType, st.SearchStrategy[FieldValue]] = {
+        FieldType.TEXT: _WORDS.map(str.strip),
+        FieldType.USER: st.sampled_from(["ann", "bob", "lee", "kim", "zoe"]),
+        FieldType.INTEGER: st.integers(-(2**63), 2**63 - 1),
+        FieldType.DECIMAL: _decimals(),
+        FieldType.BOOLEAN: st.booleans(),
+        FieldType.CHOICE: st.sampled_from(field.options or ("-",)),
+        FieldType.MULTI_CHOICE: st.frozensets(
+            st.sampled_from(field.options or ("-",)), min_size=1
+        ).map(lambda chosen: tuple(sorted(chosen))),
+        FieldType.DATE: st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 1, 1)),
+    }
+    return strategies[field.type]
+
+
+def field_inputs(field: CustomField) -> st.SearchStrategy[object]:
+    """
+    What a host may pass for ``field``: canonical values and the other forms ``check``
+    accepts (a decimal as a string or an int, a date as an ISO string, options as a list,
+    text with surrounding spaces).
+    """
+    canonical = field_values(field)
+    if field.type is FieldType.DECIMAL:
+        return st.one_of(canonical, canonical.map(str), st.integers(-(10**12), 10**12))
+    if field.type in (FieldType.TEXT, FieldType.USER):  # surrounding spaces are stripped
+        return st.one_of(canonical, canonical.map(lambda v: f"  {v}\t"))
+    return st.one_of(canonical, canonical.map(_other_form))

@@ -11,12 +11,20 @@ from typing import Any
 import sqlalchemy as sa
 
 from deskflow.adapters.sql import _rows
-from deskflow.adapters.sql.schema import events_table, tickets_table
+from deskflow.adapters.sql.schema import (
+    events_table,
+    field_values_table,
+    tags_table,
+    tickets_table,
+)
+from deskflow.fields import field_key
 from deskflow.queries import Order, TicketQuery
 from deskflow.ticket import Ticket
 
 _t = tickets_table.c
 _e = events_table.c
+_f = field_values_table.c
+_g = tags_table.c
 
 
 def _in(column: sa.ColumnElement[Any], values: Any) -> sa.ColumnElement[bool]:
@@ -66,6 +74,25 @@ def conditions(query: TicketQuery) -> list[sa.ColumnElement[bool]]:
     if query.title_contains is not None:
         # Both sides casefolded by Python, the wildcards escaped: a plain substring test.
         out.append(_t.title_folded.contains(query.title_contains.casefold(), autoescape=True))
+    out.extend(_facets(query))
+    return out
+
+
+def _facets(query: TicketQuery) -> list[sa.ColumnElement[bool]]:
+    # Custom fields and tags: each a lookup of ticket ids in its table's index by value.
+    out: list[sa.ColumnElement[bool]] = []
+    for name, wanted in (query.fields or {}).items():
+        if wanted is None:
+            out.append(_t.id.not_in(sa.select(_f.ticket_id).where(_f.field == name)))
+        else:
+            having = sa.select(_f.ticket_id).where(
+                _f.field == name, _f.value_key == field_key(wanted)
+            )
+            out.append(_t.id.in_(having))
+    for tag in sorted(query.tags_all or ()):
+        out.append(_t.id.in_(sa.select(_g.ticket_id).where(_g.tag == tag)))
+    if query.tags_any is not None:
+        out.append(_t.id.in_(sa.select(_g.ticket_id).where(_g.tag.in_(sorted(query.tags_any)))))
     return out
 
 

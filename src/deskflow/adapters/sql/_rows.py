@@ -13,6 +13,7 @@ from typing import Any
 from deskflow.codec import decode_event, encode_event, notification_from_dict, notification_to_dict
 from deskflow.events import Event
 from deskflow.exceptions import InvalidInput, StorageError
+from deskflow.fields import FieldsChanged, TagsChanged, field_key
 from deskflow.notifications import Notification
 from deskflow.outbox import OutboxItem
 from deskflow.queries import breached, records_breach
@@ -89,6 +90,28 @@ def event_rows(ticket: Ticket, start: int) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def facet_rows(
+    ticket: Ticket, start: int | None
+) -> tuple[list[dict[str, Any]] | None, list[dict[str, Any]] | None]:
+    """
+    The rows of ``deskflow_field_values`` and of ``deskflow_tags`` for ``ticket``, each None
+    when the save leaves them as stored: a stored ticket (``start``, the position of its
+    first new event) whose new events change no field (no tag).
+    """
+    new = ticket.history[start or 0 :]
+    fields = start is None or any(isinstance(event, FieldsChanged) for event in new)
+    tags = start is None or any(isinstance(event, TagsChanged) for event in new)
+    return (
+        [
+            {"ticket_id": ticket.id, "field": name, "value_key": field_key(value)}
+            for name, value in ticket.fields.items()
+        ]
+        if fields
+        else None,
+        [{"ticket_id": ticket.id, "tag": tag} for tag in sorted(ticket.tags)] if tags else None,
+    )
 
 
 def replayed(ticket_id: str, rows: Iterable[Sequence[Any]]) -> Ticket:

@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 #: The Alembic revision of the schema this deskflow reads and writes (the head).
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 #: Alembic's version table in a deskflow database.
 VERSION_TABLE = "deskflow_alembic_version"
 #: The directory of the shipped Alembic scripts.

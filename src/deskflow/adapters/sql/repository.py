@@ -23,7 +23,9 @@ from deskflow.adapters.sql.migrate import check_schema, upgrade
 from deskflow.adapters.sql.schema import (
     counters_table,
     events_table,
+    field_values_table,
     outbox_table,
+    tags_table,
     tickets_table,
 )
 from deskflow.exceptions import ConcurrencyError, InvalidInput, NotFound, StorageError
@@ -75,7 +77,9 @@ class SqlTicketRepository(_outbox.SqlOutbox, OneTicketWrites):
     transaction of at most four statements whatever the history's length: the row's update
     guarded by the expected version (``UPDATE ... WHERE id = :id AND version = :expected``),
     the new events in one insert, the new outbox items in one insert (a key queued before is
-    skipped). Of two racing saves one wins, and the other raises
+    skipped); a save whose events change custom fields or tags also rewrites the ticket's
+    rows of ``deskflow_field_values`` / ``deskflow_tags`` (a delete and an insert each).
+    Of two racing saves one wins, and the other raises
     [`ConcurrencyError`][deskflow.exceptions.ConcurrencyError] having written nothing.
     ``get`` reads the events in one statement and replays them.
 
@@ -159,12 +163,13 @@ class SqlTicketRepository(_outbox.SqlOutbox, OneTicketWrites):
                 write,
                 _rows.ticket_row(write.ticket, write.next_check_at, write.expected_version),
                 _rows.event_rows(write.ticket, write.expected_version or 0),
+                _rows.facet_rows(write.ticket, write.expected_version),
             )
             for write in batch
         ]
         outbox = _rows.outbox_rows(item for write in batch for item in write.outbox)
         with _errors.writing(self._engine, "the save") as connection:
-            for write, row, events in prepared:
+            for write, row, events, facets in prepared:
                 ticket_id = write.ticket.id
                 if write.expected_version is None:
                     self._execute(
@@ -176,6 +181,14 @@ class SqlTicketRepository(_outbox.SqlOutbox, OneTicketWrites):
                         raise self._lost(connection, ticket_id, write.expected_version)
                 if events:
                     self._execute(connection, ticket_id, events_table.insert(), events)
+                stored = write.expected_version is not None
+                for table, rows in zip((field_values_table, tags_table), facets, strict=True):
+                    if rows is None:
+                        continue
+                    if stored:
+                        connection.execute(table.delete().where(table.c.ticket_id == ticket_id))
+                    if rows:
+                        connection.execute(table.insert(), rows)
             if outbox:
                 queue = self._insert(outbox_table).on_conflict_do_nothing(
                     index_elements=["dedup_key"]

@@ -13,6 +13,10 @@ name starts with ``deskflow_``, so the tables sit beside a host's own:
   ``claimed_until``).
 - ``deskflow_outbox``: one row per notification ever queued, with its delivery bookkeeping.
 - ``deskflow_counters``: one row per id prefix, the last ticket number handed out.
+- ``deskflow_field_values``: one row per set custom field of a ticket, its value as
+  [`field_key`][deskflow.fields.field_key] (what ``TicketQuery.fields`` compares), and
+  ``deskflow_tags``: one row per tag of a ticket; both rewritten for a ticket by a save whose
+  events change its fields or tags, and indexed by value for the filters.
 
 Instants are integer microseconds since the Unix epoch in UTC, so the database compares and
 orders them exactly whatever zone they came in. Ids compare by code point everywhere: on
@@ -27,8 +31,10 @@ import sqlalchemy as sa
 __all__ = [
     "counters_table",
     "events_table",
+    "field_values_table",
     "metadata",
     "outbox_table",
+    "tags_table",
     "tickets_table",
 ]
 
@@ -121,4 +127,24 @@ counters_table = sa.Table(
     metadata,
     sa.Column("prefix", Name, primary_key=True),
     sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+field_values_table = sa.Table(
+    "deskflow_field_values",
+    metadata,
+    sa.Column("ticket_id", Name, nullable=False),
+    sa.Column("field", Name, nullable=False),
+    sa.Column("value_key", Name, nullable=False),
+    sa.PrimaryKeyConstraint("ticket_id", "field"),
+    # A filter on a value reads the ids having it from this index alone.
+    sa.Index(None, "field", "value_key", "ticket_id"),
+)
+
+tags_table = sa.Table(
+    "deskflow_tags",
+    metadata,
+    sa.Column("ticket_id", Name, nullable=False),
+    sa.Column("tag", Name, nullable=False),
+    sa.PrimaryKeyConstraint("ticket_id", "tag"),
+    sa.Index(None, "tag", "ticket_id"),
 )
