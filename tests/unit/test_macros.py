@@ -243,6 +243,15 @@ def test_the_step_table_matches_the_decisions_it_runs() -> None:
         }, command
 
 
+def test_internal_is_true_or_false() -> None:
+    """
+    ``internal`` decides the permission a comment needs, so it must be a boolean.
+    """
+    [(path, message)] = problems_of(macro("m", step("comment", body="x", internal="yes")))
+    assert ("macros", "m", "steps", 0, "internal") == path
+    assert "`internal` is true or false, got 'yes'" == message
+
+
 def test_an_internal_comment_needs_the_internal_note_permission() -> None:
     """
     A comment step's permission follows its ``internal`` option.

@@ -169,6 +169,9 @@ def step_problems(step: object, texts: Mapping[str, str], where: Path = ()) -> l
         problems.append(
             (where, f"give `{spec.text_for}` or `{TEXT}` (the name of a desk text), not both")
         )
+    internal = step.options.get("internal", False)
+    if not isinstance(internal, bool):  # it decides the permission: no truthy strings
+        problems.append(((*where, "internal"), f"`internal` is true or false, got {internal!r}"))
     text = step.options.get(TEXT)
     if TEXT in spec.options and TEXT in step.options:
         if not isinstance(text, str):
