@@ -87,6 +87,10 @@ class Engine:
         self.next_event = self.start
         #: True when the rules already ran over some of these events (a retry, a replay).
         self.rerun = False
+        # Rules that trigger each other several at a time branch out before they go deep:
+        # the firings of one run are bounded too, as many as every rule at every level.
+        self.firings = 0
+        self.budget = self.rules.max_cascade * (len(self.rules.rules) + after.version - self.start)
         self._read_history()
         sla = desk.sla_for(after)
         self._sla, self._calendar = sla, sla.calendar_for(after)
@@ -292,10 +296,12 @@ class Engine:
         group: int = 0,
     ) -> None:
         bound = self.rules.max_cascade
-        if depth > bound:
+        self.firings += 1
+        if depth > bound or self.firings > self.budget:
+            past = f"the cascade bound of {bound}" if depth > bound else f"{self.budget} firings"
             raise RuleCascadeError(
-                f"automation rules kept triggering each other past the cascade bound of "
-                f"{bound}: {' -> '.join(chain)}; the command is refused and nothing is stored",
+                f"automation rules kept triggering each other past {past}: "
+                f"{' -> '.join(chain)}; the command is refused and nothing is stored",
                 chain=chain,
             )
         start = len(self.ticket.history)
