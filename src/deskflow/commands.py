@@ -27,6 +27,7 @@ from datetime import datetime
 
 from deskflow._internal import checks as _checks
 from deskflow._internal.field_commands import set_fields, tag
+from deskflow._internal.macro_steps import run_macro
 from deskflow.actors import Actor
 from deskflow.approval import ApprovalOutcome, decide, outcome
 from deskflow.approval import request_approval as ask_for_approval
@@ -474,13 +475,9 @@ def apply_macro(
     ticket: Ticket, actor: Actor, desk: Desk, now: datetime, *, macro: str, authorize: bool = True
 ) -> Ticket:
     """
-    The desk's macro ``macro`` applied step by step as ``actor``, each step authorized on the
-    ticket the steps before it left; any refused step refuses the macro. ``authorize=False``
-    is for the desk's own rules, whose actions no one's permissions limit.
+    Each step of the desk's macro ``macro`` in order, authorized for ``actor``, or none at all.
     """
-    from deskflow._internal.macro_steps import run_macro  # it runs this module's decisions
-
-    return run_macro(ticket, actor, desk, now, macro=macro, authorize=authorize)
+    return run_macro(globals(), ticket, actor, desk, now, macro=macro, authorize=authorize)
 
 
 # -- approvals ---------------------------------------------------------------------------------

@@ -5,7 +5,9 @@ A [`Macro`][deskflow.macros.Macro] ("password reset": a public reply from a text
 category ``access``, resolve) is a list of [`MacroStep`][deskflow.macros.MacroStep]s, each a
 command of [`HelpDesk`][deskflow.service.HelpDesk] with its options. ``HelpDesk.apply_macro``
 authorizes every step for the acting person, runs them in order in one decision and saves
-the result as one atomic change, or refuses and stores nothing.
+the result as one atomic change, or refuses and stores nothing. The decision is
+[`commands.apply_macro`][deskflow.commands.apply_macro]; the desk's rules call it with
+``authorize=False``, their actions being limited by no one's permissions.
 """
 
 from __future__ import annotations

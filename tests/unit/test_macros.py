@@ -14,7 +14,6 @@ import pytest
 from builders import ANN, LEE, SAM, T0, Rig, helpdesk, incident, working
 from deskflow import INCIDENT, SERVICE_REQUEST, commands
 from deskflow._internal.macro_checks import STEPS, macro_problems, step_permission
-from deskflow._internal.macro_steps import decision_of
 from deskflow.actors import SYSTEM, Actor
 from deskflow.adapters import InMemoryKnowledgeBase, InMemoryTicketRepository
 from deskflow.authorization import Permission
@@ -22,6 +21,7 @@ from deskflow.desk import Desk
 from deskflow.enums import Role, TicketKind
 from deskflow.events import Classified, CommentAdded, NotificationQueued, StateChanged
 from deskflow.exceptions import InvalidInput, InvalidTransition, PermissionDenied
+from deskflow.fields import CustomField, FieldsChanged, TagsChanged
 from deskflow.macros import MACRO_COMMANDS, Macro, MacroStep
 from deskflow.ports import TicketWrite
 from deskflow.ticket import Ticket
@@ -230,7 +230,8 @@ def test_the_step_table_matches_the_decisions_it_runs() -> None:
     """
     assert MACRO_COMMANDS == set(STEPS)
     for command, spec in STEPS.items():
-        parameters = inspect.signature(decision_of(command)).parameters
+        decision = getattr(commands, "set_priority" if command == "override_priority" else command)
+        parameters = inspect.signature(decision).parameters
         keywords = {n for n, p in parameters.items() if p.kind is p.KEYWORD_ONLY}
         assert spec.options - {"text"} <= keywords, command
         without_default = {n for n in keywords if parameters[n].default is inspect.Parameter.empty}
@@ -468,3 +469,27 @@ def test_a_macro_that_resolves_offers_the_resolution_to_the_knowledge_base() -> 
     assert [] == kb.candidates
     rig.desk.apply_macro(LEE, ticket.id, "password_reset")
     assert [f"candidate:{ticket.id}"] == [c.id for c in kb.candidates]
+
+
+def test_set_fields_and_tag_steps_run_the_field_commands() -> None:
+    """
+    A macro sets a custom field and tags the ticket, in one save; a requester may not tag.
+    """
+    contract = CustomField("contract", "choice", options=("gold", "silver"), staff_only=True)
+    vip = macro(
+        "vip",
+        step("set_fields", values={"contract": "gold"}, reason="VIP customer"),
+        step("tag", add=["vip"]),
+    )
+    rig = helpdesk(Desk(macros={"vip": vip}, fields={"contract": contract}))
+    ticket = rig.desk.open(ANN, title="Printer on fire")
+    before, version = stored_state(rig), rig.repo.get(ticket.id).version
+    with pytest.raises(PermissionDenied, match=r"step 1 \(set_fields\)"):
+        rig.desk.apply_macro(ANN, ticket.id, "vip")
+    assert before == stored_state(rig)
+    rig.desk.apply_macro(LEE, ticket.id, "vip")
+    stored = rig.repo.get(ticket.id)
+    assert ({"contract": "gold"}, frozenset({"vip"})) == (dict(stored.fields), stored.tags)
+    assert [FieldsChanged, TagsChanged] == [
+        type(e) for e in stored.history[version:] if not isinstance(e, NotificationQueued)
+    ]

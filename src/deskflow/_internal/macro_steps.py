@@ -13,10 +13,9 @@ and, the decisions being pure, nothing of it remains.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from deskflow import commands
 from deskflow._internal import checks as _checks
 from deskflow._internal.macro_checks import STEPS, TEXT, step_permission, step_problems
 from deskflow.actors import Actor
@@ -27,18 +26,15 @@ from deskflow.macros import Macro, MacroStep
 from deskflow.texts import render_text
 from deskflow.ticket import Ticket
 
-__all__ = ["decision_of", "find_macro", "run_macro"]
+__all__ = ["find_macro", "run_macro"]
 
 #: Macro commands whose decision has another name.
 _RENAMED = {"override_priority": "set_priority"}
 
 
-def decision_of(command: str) -> Callable[..., Ticket]:
-    """
-    The decision of [`deskflow.commands`][deskflow.commands] that macro command ``command``
-    runs.
-    """
-    decision: Callable[..., Ticket] = getattr(commands, _RENAMED.get(command, command))
+def _decision(decisions: Mapping[str, object], command: str) -> Callable[..., Ticket]:
+    decision = decisions[_RENAMED.get(command, command)]
+    assert callable(decision), command
     return decision
 
 
@@ -58,21 +54,28 @@ def find_macro(desk: Desk, name: object) -> Macro:
 
 
 def _apply_step(
-    ticket: Ticket, actor: Actor, desk: Desk, now: datetime, step: MacroStep, authorize: bool
+    decisions: Mapping[str, object],
+    ticket: Ticket,
+    actor: Actor,
+    desk: Desk,
+    now: datetime,
+    step: MacroStep,
+    authorize: bool,
 ) -> Ticket:
     permission = step_permission(step)
     if authorize:
         require(desk.authorization, actor, permission, ticket)
-    commands.refuse_final(desk, ticket, permission)
+    _decision(decisions, "refuse_final")(desk, ticket, permission)
     options = dict(step.options)
     body = STEPS[step.command].text_for
     if body is not None and TEXT in options:
         text = desk.texts[str(options.pop(TEXT))]
         options[body] = render_text(text, ticket, desk.fields)
-    return decision_of(step.command)(ticket, actor, desk, now, **options)
+    return _decision(decisions, step.command)(ticket, actor, desk, now, **options)
 
 
 def run_macro(
+    decisions: Mapping[str, object],
     ticket: Ticket,
     actor: Actor,
     desk: Desk,
@@ -82,9 +85,15 @@ def run_macro(
     authorize: bool = True,
 ) -> Ticket:
     """
-    ``ticket`` after every step of the desk's macro ``macro``, as ``actor`` (see
-    [`commands.apply_macro`][deskflow.commands.apply_macro]). A refused step raises its
-    error, its message prefixed with the macro and the step (counted from 1).
+    [`commands.apply_macro`][deskflow.commands.apply_macro], given ``decisions``, the
+    decisions of [`deskflow.commands`][deskflow.commands] by name (which this module does
+    not import: the commands import it).
+
+    The desk's macro ``macro`` applied step by step as ``actor``: each step authorized on
+    the ticket the steps before it left, and refused on a final ticket; any refused step
+    refuses the macro with its own error, its message prefixed with the macro and the step
+    (counted from 1). ``authorize=False`` is for the desk's own rules, whose actions no
+    one's permissions limit.
     """
     found = find_macro(desk, macro)
     problems = [
@@ -98,7 +107,7 @@ def run_macro(
         )
     for index, step in enumerate(found.steps):
         try:
-            ticket = _apply_step(ticket, actor, desk, now, step, authorize)
+            ticket = _apply_step(decisions, ticket, actor, desk, now, step, authorize)
         except (InvalidInput, InvalidTransition, PermissionDenied) as error:
             # Same error, same fields: only the message says where in the macro it stopped.
             where = f"macro {found.name!r}, step {index + 1} ({step.command})"
