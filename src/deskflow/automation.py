@@ -37,10 +37,9 @@ Loop safety is by construction:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from deskflow._internal import rule_engine
-from deskflow._internal.automation_forms import rules_json_schema
 from deskflow._internal.builtin_rules import (
     BUILTIN_TEXTS,
     builtin_rules,
@@ -95,3 +94,17 @@ def run_rules(
     ``run_rules(desk, before, run_rules(desk, before, after, now), now)`` is the same ticket.
     """
     return rule_engine.run(desk, before, after, now, timed=timed)
+
+
+def rules_json_schema() -> dict[str, Any]:
+    """
+    The JSON Schema (draft 2020-12) of a desk's ``rules`` — an array of rules with their
+    conditions and actions — generated from the forms the configuration is checked with, for
+    a host's rule editor (loads pydantic on first use).
+
+    >>> rules_json_schema()["items"]
+    {'$ref': '#/$defs/RuleForm'}
+    """
+    from deskflow._internal import automation_forms
+
+    return automation_forms.rules_json_schema()
