@@ -190,10 +190,17 @@ def field_holds(path: str, op: str, value: object, context: RuleContext) -> bool
     Whether the field at ``path`` passes ``op`` with ``value`` in ``context``.
     """
     actual = read(path, context.ticket, context.people)
+    if op == "eq":  # the common case first (a priority's name equals the Priority)
+        return bool(actual == value)
     if op in ("changed", "changed_from", "changed_to"):
         previous = read(path, context.before, context.people)
-        return compare(op, actual, operand(path, value), previous, context.before is not None)
-    return compare(op, actual, operand(path, value), None, False)
+        return compare(op, actual, value, previous, context.before is not None)
+    if op in _ORDERED:
+        value = operand(path, value)  # priorities compare by urgency, not by name
+    return compare(op, actual, value, None, False)
+
+
+_ORDERED = frozenset({"gt", "ge", "lt", "le"})
 
 
 def _built_in(condition: Condition) -> str | None:

@@ -205,14 +205,16 @@ class Engine:
         rules: list[Rule],
     ) -> None:
         depth = self._depth.get(position, 0)
+        # One context per trigger, for every rule that reads the same ticket.
+        contexts: dict[RuleTrigger, RuleContext] = {}
         for rule in rules:
             key = f"{self.ticket.id}|rule|{rule.name}|e{position}"
             if self.rerun and key in self.fired():
                 if self._ends_turn(rule):
                     return
                 continue
-            ticket = self.seen((position, 1, self._rank(rule.name)))
-            if not self._holds(rule, ticket, event, before, triggers):
+            ticket = self.seen((position, 1, self._rank(rule.name))) if self.rerun else self.ticket
+            if not self._holds(rule, ticket, event, before, triggers, contexts):
                 continue
             chain = (*self._chain.get(position, ()), rule.name)
             self._fire(rule, key, position, depth + 1, chain)
@@ -226,11 +228,16 @@ class Engine:
         event: Event,
         before: Ticket | None,
         triggers: frozenset[RuleTrigger],
+        contexts: dict[RuleTrigger, RuleContext],
     ) -> bool:
-        if rule.condition is None:
+        condition = rule.condition
+        if condition is None:
             return True
-        for trigger in sorted(triggers & rule.when):
-            if rule.condition.test(self.context(ticket, trigger, event, before)):
+        for trigger in triggers if len(triggers) == 1 else sorted(triggers & rule.when):
+            context = contexts.get(trigger)
+            if context is None or context.ticket is not ticket:
+                context = contexts[trigger] = self.context(ticket, trigger, event, before)
+            if condition.test(context):
                 return True
         return False
 
