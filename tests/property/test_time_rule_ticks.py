@@ -59,7 +59,7 @@ def scenarios(draw: st.DrawFn) -> tuple[str, datetime, Wait]:
     start = window + timedelta(minutes=draw(st.integers(0, 7 * 24 * 60)))
     wait: Wait = draw(
         st.one_of(
-            st.integers(0, 3).map(BusinessDays),
+            st.integers(1, 3).map(BusinessDays),
             st.integers(1, 16 * 60).map(lambda m: timedelta(minutes=m)),
         )
     )
