@@ -54,9 +54,12 @@ def macro(name: str, *steps: MacroStep) -> Macro:
 
 def desk_with(*macros: Macro) -> Desk:
     """
-    The default desk with ``macros`` and the ``reset_done`` text.
+    The default desk with ``macros`` and the ``reset_done`` text; the macros are sound (the
+    desk's validator would refuse them otherwise).
     """
-    return Desk(macros={m.name: m for m in macros}, texts={"reset_done": DONE})
+    desk = Desk(macros={m.name: m for m in macros}, texts={"reset_done": DONE})
+    assert [] == macro_problems(desk)
+    return desk
 
 
 def problems_of(*macros: Macro, **options: object) -> list[tuple[tuple[str | int, ...], str]]:
@@ -200,7 +203,7 @@ def test_a_step_one_workflow_allows_is_sound_and_one_none_allows_is_not() -> Non
 def test_the_shape_of_the_macros_is_checked() -> None:
     """
     A macro under another name, with no steps, not a Macro, or with a step that is not a
-    MacroStep, is named.
+    MacroStep, whose command is not a name or whose options are not a mapping, is named.
     """
     desk = SimpleNamespace(
         macros={
@@ -218,6 +221,12 @@ def test_the_shape_of_the_macros_is_checked() -> None:
         (("macros", "odd"), "expected a Macro, got str"),
         (("macros", "bad_step", "steps", 0), "a macro step must be a MacroStep, got str"),
     ] == macro_problems(desk)
+    odd_steps = macro("m", MacroStep(3, {}), MacroStep("start", [("a", 1)]))  # type: ignore[arg-type]
+    (first, unknown), (second, not_mapping) = problems_of(odd_steps)
+    assert ("macros", "m", "steps", 0, "command") == first
+    assert unknown.startswith("unknown command `3`; a macro step runs one of `assign`")
+    assert ("macros", "m", "steps", 1) == second
+    assert "the options of a step must be a mapping, got [('a', 1)]" == not_mapping
     assert [(("macros",), "macros must map names to Macro objects, got []")] == macro_problems(
         SimpleNamespace(macros=[])
     )
@@ -417,7 +426,7 @@ def stored_state(rig: Rig) -> tuple[object, ...]:
         (ANN, RESET.steps, PermissionDenied),  # a requester may reply, not classify
         (LEE, (step("comment", body="Raising it"), step("override_priority", priority="P1",
                                                           reason="VIP")), PermissionDenied),
-        (LEE, (step("classify", category="access"), step("start"), step("resume")),
+        (LEE, (step("classify", category="access"), step("resume")),
          InvalidTransition),
         (SAM, (step("classify", category="access"), step("hold", reason="lunch")),
          InvalidTransition),
