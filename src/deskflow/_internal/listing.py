@@ -244,7 +244,7 @@ class Reading(Pipeline):
         """
         Why the desk's rules (or the rule named ``rule``) did or did not fire on the ticket,
         condition by condition, and when its time rules will next be checked; see
-        [`deskflow.automation.explain`][deskflow.automation.explain]. For staff only (it
+        ``deskflow.automation.explain``. For staff only (it
         reads tags and staff-only fields): PermissionDenied for a requester by default.
         """
         actor = checked_actor(actor)
