@@ -131,10 +131,10 @@ CASES = [
         id="unary operator with a value",
     ),
     pytest.param(
-        when(Triggered(frozenset({RuleTrigger.AGENT_REPLY}))),
+        when(Triggered(frozenset({"agent_replied"}))),  # type: ignore[arg-type]
         ("rules", "r", "if", "event"),
-        "never holds: the rule runs only on opened",
-        id="event the rule never runs on",
+        "unknown event kind 'agent_replied' (did you mean `agent_reply`?)",
+        id="unknown event kind of a triggered test",
     ),
     pytest.param(
         when(InStateFor("pendin", BusinessDays(2)), on=TIME),

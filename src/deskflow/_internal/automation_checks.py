@@ -6,8 +6,8 @@ Every problem names where it is, as a configuration file writes it: a rule by it
 (``rules.<name>.if.all.0.field``, ``rules.<name>.then.1.fire``), a field or a text by its
 key. Beyond what each part is (a field that exists, an operator, an option of a choice, a
 text, a macro, a trigger, a state, a metric), it finds what can never work: a time rule
-without a time condition, a time condition in a rule that only runs on events, a condition
-that can never hold where the rule runs, and an action the condition never allows (firing
+without a time condition, a time condition in a rule that only runs on events, a ``changed``
+test in a time rule, and an action the condition never allows (firing
 ``reopen`` when the condition requires the state ``closed``).
 """
 
@@ -245,9 +245,6 @@ class _Checker:
                     (*where, "event"),
                     f"unknown event kind {trigger!r}{_hint(trigger, RuleTrigger)}",
                 )
-        if not set(condition.triggers) & set(rule.when):
-            runs = ", ".join(sorted(rule.when))
-            self.add((*where, "event"), f"never holds: the rule runs only on {runs}")
 
     def wait(self, wait: object, where: Path) -> None:
         if isinstance(wait, BusinessDays):

@@ -243,9 +243,9 @@ class Reading(Pipeline):
     def explain(self, actor: Actor, ticket_id: str, rule: str | None = None) -> Explanation:
         """
         Why the desk's rules (or the rule named ``rule``) did or did not fire on the ticket,
-        condition by condition, and when its time rules will next be checked; see
-        ``deskflow.automation.explain``. For staff only (it
-        reads tags and staff-only fields): PermissionDenied for a requester by default.
+        condition by condition, and when its time rules will next be checked (see
+        ``deskflow.automation.explain``). For staff only, as it reads tags and staff-only
+        fields: PermissionDenied for a requester by default.
         """
         actor = checked_actor(actor)
         ticket = self.repository.get(_checks.text("ticket_id", ticket_id))
