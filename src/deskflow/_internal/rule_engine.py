@@ -84,6 +84,7 @@ class Engine:
         self._depth: dict[int, int] = {}
         self._chain: dict[int, tuple[str, ...]] = {}
         self.time_group: int | None = None
+        self._merged = _merged_rules(self.rules)
         self.next_event = self.start
         #: True when the rules already ran over some of these events (a retry, a replay).
         self.rerun = False
@@ -183,18 +184,19 @@ class Engine:
             position += 1
         self.next_event = position
 
-    def _candidates(self, triggers: frozenset[RuleTrigger]) -> list[Rule]:
-        if len(triggers) == 1:
-            (trigger,) = triggers
-            found = list(self.rules.for_trigger(trigger))
-        else:
+    def _candidates(self, triggers: frozenset[RuleTrigger]) -> tuple[Rule, ...]:
+        kind = self.ticket.kind.value
+        key = (triggers, kind)
+        found = self._merged.get(key)
+        if found is None:
             seen: dict[int, Rule] = {}
             for trigger in triggers:
                 for rule in self.rules.for_trigger(trigger):
-                    seen.setdefault(id(rule), rule)
-            found = sorted(seen.values(), key=lambda r: self._rank(r.name))
-        kind = self.ticket.kind.value
-        return [r for r in found if r.kinds is None or kind in r.kinds]
+                    if rule.kinds is None or kind in rule.kinds:
+                        seen.setdefault(id(rule), rule)
+            found = tuple(sorted(seen.values(), key=lambda r: self._rank(r.name)))
+            self._merged[key] = found
+        return found
 
     def _run_event(
         self,
@@ -202,7 +204,7 @@ class Engine:
         event: Event,
         before: Ticket | None,
         triggers: frozenset[RuleTrigger],
-        rules: list[Rule],
+        rules: tuple[Rule, ...],
     ) -> None:
         depth = self._depth.get(position, 0)
         # One context per trigger, for every rule that reads the same ticket.
@@ -233,7 +235,9 @@ class Engine:
         condition = rule.condition
         if condition is None:
             return True
-        for trigger in triggers if len(triggers) == 1 else sorted(triggers & rule.when):
+        for trigger in _ordered(triggers):
+            if trigger not in rule.when:
+                continue
             context = contexts.get(trigger)
             if context is None or context.ticket is not ticket:
                 context = contexts[trigger] = self.context(ticket, trigger, event, before)
@@ -339,6 +343,34 @@ class Engine:
         for position in range(start, len(self.ticket.history)):
             self._depth[position] = depth
             self._chain[position] = chain
+
+
+_ORDERS: dict[frozenset[RuleTrigger], tuple[RuleTrigger, ...]] = {}
+
+
+def _ordered(triggers: frozenset[RuleTrigger]) -> tuple[RuleTrigger, ...]:
+    # The triggers of an event in a fixed order (a rule is tried for each it watches).
+    found = _ORDERS.get(triggers)
+    if found is None:
+        found = _ORDERS[triggers] = tuple(sorted(triggers))
+    return found
+
+
+#: The rules of each (triggers, ticket kind), per rule set, for the last few rule sets.
+_MERGED: dict[int, tuple[object, dict[tuple[frozenset[RuleTrigger], str], tuple[Rule, ...]]]] = {}
+
+
+def _merged_rules(
+    rules: object,
+) -> dict[tuple[frozenset[RuleTrigger], str], tuple[Rule, ...]]:
+    held = _MERGED.get(id(rules))
+    if held is not None and held[0] is rules:
+        return held[1]
+    if len(_MERGED) >= 8:
+        _MERGED.pop(next(iter(_MERGED)))
+    merged: dict[tuple[frozenset[RuleTrigger], str], tuple[Rule, ...]] = {}
+    _MERGED[id(rules)] = (rules, merged)
+    return merged
 
 
 def run(desk: Desk, before: Ticket | None, after: Ticket, now: datetime, *, timed: bool) -> Ticket:
