@@ -85,6 +85,7 @@ class Permission(enum.StrEnum):
     REJECT = "reject"
     WITHDRAW = "withdraw"
     ACKNOWLEDGE = "acknowledge"
+    EXPLAIN = "explain"
     SET_FIELDS = "set_fields"
     TAG = "tag"
 
@@ -231,7 +232,7 @@ _SYSTEM_ACTIONS: Final = (
     _A.VIEW, _A.VIEW_SLA, _A.CLOSE, _A.ESCALATE, _A.COMMENT_INTERNAL, _A.SET_FIELDS, _A.TAG,
 )  # fmt: skip
 #: What staff may do on any ticket: open, read it and its SLA clocks.
-_STAFF_READS: Final = (_A.OPEN, _A.VIEW, _A.VIEW_SLA)
+_STAFF_READS: Final = (_A.OPEN, _A.VIEW, _A.VIEW_SLA, _A.EXPLAIN)
 _REQUESTER: Final[dict[Permission, tuple[AccessRule, ...]]] = {
     _A.OPEN: (),
     _A.VIEW: (OWN,),
@@ -319,6 +320,7 @@ _VERB: Final = {
     _A.REJECT: "reject {}",
     _A.WITHDRAW: "withdraw {}",
     _A.ACKNOWLEDGE: "acknowledge pages about {}",
+    _A.EXPLAIN: "see why rules fired on {}",
     _A.SET_FIELDS: "set custom fields of {}",
     _A.TAG: "tag {}",
 }

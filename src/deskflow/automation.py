@@ -37,7 +37,7 @@ Loop safety is by construction:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from deskflow._internal import rule_engine
 from deskflow._internal.builtin_rules import (
@@ -47,6 +47,7 @@ from deskflow._internal.builtin_rules import (
     reopen_on_reply_rule,
     unassigned_p1_rule,
 )
+from deskflow._internal.explain import Explanation, RuleExplanation, explain
 from deskflow._internal.rule_schedule import next_rule_check
 from deskflow._internal.rule_triggers import triggers_of
 from deskflow.ticket import Ticket
@@ -56,10 +57,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BUILTIN_TEXTS",
+    "Explanation",
+    "RuleExplanation",
     "builtin_rules",
+    "explain",
     "next_rule_check",
     "pending_reminder_rules",
     "reopen_on_reply_rule",
+    "rules_json_schema",
     "run_rules",
     "triggers_of",
     "unassigned_p1_rule",
@@ -89,3 +94,17 @@ def run_rules(
     ``run_rules(desk, before, run_rules(desk, before, after, now), now)`` is the same ticket.
     """
     return rule_engine.run(desk, before, after, now, timed=timed)
+
+
+def rules_json_schema() -> dict[str, Any]:
+    """
+    The JSON Schema (draft 2020-12) of a desk's ``rules`` — an array of rules with their
+    conditions and actions — generated from the forms the configuration is checked with, for
+    a host's rule editor (loads pydantic on first use).
+
+    >>> rules_json_schema()["items"]
+    {'$ref': '#/$defs/RuleForm'}
+    """
+    from deskflow._internal import automation_forms
+
+    return automation_forms.rules_json_schema()

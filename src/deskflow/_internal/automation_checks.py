@@ -6,19 +6,19 @@ Every problem names where it is, as a configuration file writes it: a rule by it
 (``rules.<name>.if.all.0.field``, ``rules.<name>.then.1.fire``), a field or a text by its
 key. Beyond what each part is (a field that exists, an operator, an option of a choice, a
 text, a macro, a trigger, a state, a metric), it finds what can never work: a time rule
-without a time condition, a time condition in a rule that only runs on events, a condition
-that can never hold where the rule runs, and an action the condition never allows (firing
+without a time condition, a time condition in a rule that only runs on events, a ``changed``
+test in a time rule, and an action the condition never allows (firing
 ``reopen`` when the condition requires the state ``closed``).
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Collection, Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from deskflow._internal.macro_checks import macro_problems
 from deskflow.enums import (
     Audience,
     FieldType,
@@ -70,7 +70,6 @@ __all__ = ["automation_problems", "check_automation"]
 Path = tuple[str | int, ...]
 #: One problem: where, and what is wrong.
 Problem = tuple[Path, str]
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: The built-in fields a condition reads, and what they hold.
 _BUILTIN = {
     "state": "state",
@@ -159,30 +158,14 @@ class _Checker:
         self.macros()
 
     def macros(self) -> None:
-        for key, macro in self.desk.macros.items():
-            if macro.name != key:
-                self.add(("macros", key), f"the macro under {key!r} is named {macro.name!r}")
+        self.found.extend(macro_problems(self.desk))
 
     # -- custom fields ---------------------------------------------------------------------
 
     def custom_field(self, key: str, spec: CustomField) -> None:
-        where: Path = ("fields", key)
-        if not isinstance(key, str) or not _NAME.match(key):
-            self.add(where, "a field name is letters, digits and _, not starting with a digit")
+        # A CustomField checks itself when built; the desk checks it is filed under its name.
         if spec.name != key:
-            self.add((*where, "name"), f"the field under {key!r} is named {spec.name!r}")
-        if not isinstance(spec.type, FieldType):
-            self.add(
-                (*where, "type"), f"unknown field type {spec.type!r}{_hint(spec.type, FieldType)}"
-            )
-            return
-        choice = spec.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE)
-        if choice and not spec.options:
-            self.add((*where, "options"), f"a {spec.type.value} field needs options")
-        elif not choice and spec.options:
-            self.add((*where, "options"), f"only choice fields have options, not {spec.type.value}")
-        elif len(set(spec.options)) != len(spec.options):
-            self.add((*where, "options"), "an option is listed twice")
+            self.add(("fields", key, "name"), f"the field under {key!r} is named {spec.name!r}")
 
     # -- rules -----------------------------------------------------------------------------
 
@@ -262,17 +245,14 @@ class _Checker:
                     (*where, "event"),
                     f"unknown event kind {trigger!r}{_hint(trigger, RuleTrigger)}",
                 )
-        if not set(condition.triggers) & set(rule.when):
-            runs = ", ".join(sorted(rule.when))
-            self.add((*where, "event"), f"never holds: the rule runs only on {runs}")
 
     def wait(self, wait: object, where: Path) -> None:
         if isinstance(wait, BusinessDays):
-            ok = isinstance(wait.days, int) and wait.days > 0
+            ok = isinstance(wait.days, int) and not isinstance(wait.days, bool) and wait.days >= 0
         else:
-            ok = isinstance(wait, timedelta) and wait > timedelta(0)
+            ok = isinstance(wait, timedelta) and wait >= timedelta(0)
         if not ok:
-            self.add(where, f"a wait must be a positive duration or BusinessDays, got {wait!r}")
+            self.add(where, f"a wait is a duration or BusinessDays, not negative, got {wait!r}")
 
     def state(self, rule: Rule, state: object, where: Path) -> None:
         states = {s for wf in self.workflows(rule) for s in wf.states}

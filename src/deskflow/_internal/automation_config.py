@@ -43,7 +43,7 @@ from deskflow._internal.automation_forms import (
     parse_wait,
 )
 from deskflow._internal.config_models import ConfigModel, doc, docs
-from deskflow._internal.config_problems import Problem
+from deskflow._internal.config_problems import Problem, Problems
 from deskflow.enums import FieldType, HitPolicy
 from deskflow.exceptions import InvalidInput
 from deskflow.fields import CustomField
@@ -184,16 +184,18 @@ def automation_parts(config: AutomationSections) -> dict[str, Any]:
     The keyword arguments of [`Desk`][deskflow.desk.Desk] the sections describe: its
     ``fields``, ``texts``, ``rules`` and ``macros``.
     """
-    fields = {
-        name: CustomField(
-            name,
-            spec.type,
-            options=tuple(spec.options),
-            staff_only=spec.staff_only,
-            description=spec.description,
-        )
-        for name, spec in config.fields.items()
-    }
+    problems = Problems()
+    fields: dict[str, CustomField] = {}
+    for name, spec in config.fields.items():
+        with problems.at("fields", name):
+            fields[name] = CustomField(
+                name,
+                spec.type,
+                options=tuple(spec.options),
+                staff_only=spec.staff_only,
+                description=spec.description,
+            )
+    problems.raise_any()
     rules = tuple(_rule(form, fields) for form in config.rules)
     macros = {
         name: Macro(
@@ -233,6 +235,8 @@ def _value(path: str, value: object, fields: Mapping[str, CustomField]) -> Any:
     """
     spec = fields.get(path.removeprefix("fields.")) if path.startswith("fields.") else None
     if spec is not None:
+        if spec.type is FieldType.DECIMAL and isinstance(value, float):
+            value = str(value)  # a file's 1.5 is the decimal 1.5, not the float's binary digits
         try:
             return spec.check(value)
         except (InvalidInput, NotImplementedError):

@@ -37,22 +37,19 @@ _BUSINESS_DAYS = re.compile(r"^\s*(\d+)\s*bd\s*$", re.IGNORECASE)
 def parse_wait(value: object) -> Wait:
     """
     A wait as a configuration writes it: ``"2bd"`` (business days) or a duration of business
-    time (``"10m"``, ``"16h"``, ``"1h30m"``), which must be positive.
+    time (``"10m"``, ``"16h"``, ``"1h30m"``), not negative.
 
     >>> parse_wait("2bd"), parse_wait("16h")
     (BusinessDays(days=2), datetime.timedelta(seconds=57600))
     """
     if isinstance(value, str) and (match := _BUSINESS_DAYS.match(value)):
-        days = int(match.group(1))
-        if days <= 0:
-            raise ValueError(f"a wait must be positive, got {value!r}")
-        return BusinessDays(days)
+        return BusinessDays(int(match.group(1)))
     try:
         wait = parse_duration(value)
     except ValueError as error:
         raise ValueError(f"{error}, or business days such as '2bd'") from None
-    if wait <= timedelta(0):
-        raise ValueError(f"a wait must be positive, got {value!r}")
+    if wait < timedelta(0):
+        raise ValueError(f"a wait must not be negative, got {value!r}")
     return wait
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from deskflow._internal import checks as _checks
+from deskflow._internal.explain import Explanation, explain
 from deskflow._internal.pipeline import Pipeline, checked_actor
 from deskflow.actors import Actor
 from deskflow.authorization import (
@@ -238,3 +239,17 @@ class Reading(Pipeline):
         ticket = self.repository.get(_checks.text("ticket_id", ticket_id))
         require(self.desk.authorization, actor, Permission.VIEW_SLA, ticket)
         return self.desk.sla_for(ticket).evaluate(ticket, max(self._now(), ticket.updated_at))
+
+    def explain(self, actor: Actor, ticket_id: str, rule: str | None = None) -> Explanation:
+        """
+        Why the desk's rules (or the rule named ``rule``) did or did not fire on the ticket,
+        condition by condition, and when its time rules will next be checked (see
+        ``deskflow.automation.explain``). For staff only, as it reads tags and staff-only
+        fields: PermissionDenied for a requester by default.
+        """
+        actor = checked_actor(actor)
+        ticket = self.repository.get(_checks.text("ticket_id", ticket_id))
+        require(self.desk.authorization, actor, Permission.EXPLAIN, ticket)
+        if rule is not None:
+            rule = _checks.text("rule", rule)
+        return explain(self.desk, ticket, rule, now=max(self._now(), ticket.updated_at))
