@@ -331,7 +331,8 @@ def test_rules_that_undo_each_other_are_refused_with_the_chain() -> None:
         run_rules(desk, ticket, said, T0)
     chain = caught.value.chain
     assert "start" == chain[0]
-    assert {"ping", "pong"} == set(chain[1:])
+    assert set(chain[1:]) <= {"ping", "pong"}
+    assert 4 + 1 == len(chain)  # the bound, and the firing that went past it
     assert " -> ".join(chain) in str(caught.value)
 
 

@@ -163,6 +163,28 @@ def test_a_p1_on_the_network_service_goes_to_netops_and_pages_the_on_call() -> N
     assert 1 == len([n for n in rig.repo.pending_notifications(100) if n.template == "p1_page"])
 
 
+def test_a_rule_fires_once_for_the_several_events_of_one_command() -> None:
+    """
+    Opening a P1 records the opening and its priority, two events a rule on ``opened`` and
+    ``priority_changed`` runs on: one change is one occasion, so it pages once; a later
+    change that matches again is a new occasion.
+    """
+    rule = Rule(
+        "page P1",
+        frozenset({RuleTrigger.OPENED, RuleTrigger.PRIORITY_CHANGED, RuleTrigger.CLASSIFIED}),
+        (Notify("p1_page", ("@supervisor",)),),
+        condition=Field("priority", "eq", "P1"),
+    )
+    directory = MappingDirectory(supervisors={"*": "olga"})
+    rig = helpdesk(Desk(rules=RuleSet((rule,)), directory=directory))
+    view = rig.desk.open(ANN, title="Core switch down", impact="high", urgency="high")
+    fired = [e for e in rig.repo.get(view.id).history if isinstance(e, RuleFired)]
+    assert ["page P1"] == [e.rule for e in fired]
+    rig.desk.classify(LEE, view.id, category="network")
+    fired = [e for e in rig.repo.get(view.id).history if isinstance(e, RuleFired)]
+    assert ["page P1", "page P1"] == [e.rule for e in fired]
+
+
 def test_reopen_when_the_requester_replies_to_a_resolved_ticket() -> None:
     """
     The issue's reopen example: a requester's message on a resolved ticket reopens it

@@ -8,7 +8,9 @@ the history: it applies its actions, then records a ``RuleFired``. What a firing
 joins the queue one level deeper; past the rule set's bound the command is refused with the
 chain of rules.
 
-A rule's condition reads the ticket as it was when the rule's turn came: every event
+A rule fires at most once per occasion: the command's own events are one, and the events
+each firing recorded are one (so rules that undo each other still cascade, and are refused
+past the bound). A rule's condition reads the ticket as it was when the rule's turn came: every event
 before, and the firings that came earlier in the order. The history says which firings
 those were (each ``RuleFired`` knows its cause and how many events it recorded), so
 running the rules again over a history they already ran on, or replaying it, sees the same
@@ -83,6 +85,11 @@ class Engine:
         self._unit = 0
         self._depth: dict[int, int] = {}
         self._chain: dict[int, tuple[str, ...]] = {}
+        # The occasion of each position: the firing whose events it is among (the position
+        # where they start), or -1 for the command's own events. A rule fires at most once
+        # per occasion: an opening that also records its priority pages once, not twice.
+        self._occasion: dict[int, int] = {}
+        self._fired_on: set[tuple[str, int]] = set()
         self.time_group: int | None = None
         self._merged = _merged_rules(self.rules)
         self.next_event = self.start
@@ -133,9 +140,12 @@ class Engine:
             else:
                 self._units.append((position, (fired.cause, 1, self._rank(fired.rule))))
                 chain = (*self._chain.get(fired.cause, ()), fired.rule)
+            if fired.cause is not None:
+                self._fired_on.add((fired.rule, self._occasion.get(fired.cause, -1)))
             for inside in range(position, end):
                 self._depth[inside] = fired.depth
                 self._chain[inside] = chain
+                self._occasion[inside] = position
             position = end
 
     def fired(self) -> set[str]:
@@ -207,6 +217,7 @@ class Engine:
         rules: tuple[Rule, ...],
     ) -> None:
         depth = self._depth.get(position, 0)
+        occasion = self._occasion.get(position, -1)
         # One context per trigger, for every rule that reads the same ticket.
         contexts: dict[RuleTrigger, RuleContext] = {}
         for rule in rules:
@@ -215,10 +226,13 @@ class Engine:
                 if self._ends_turn(rule):
                     return
                 continue
+            if (rule.name, occasion) in self._fired_on:
+                continue  # it fired on an earlier event of the same change
             ticket = self.seen((position, 1, self._rank(rule.name))) if self.rerun else self.ticket
             if not self._holds(rule, ticket, event, before, triggers, contexts):
                 continue
             chain = (*self._chain.get(position, ()), rule.name)
+            self._fired_on.add((rule.name, occasion))
             self._fire(rule, key, position, depth + 1, chain)
             if self._ends_turn(rule):
                 return
@@ -343,6 +357,7 @@ class Engine:
         for position in range(start, len(self.ticket.history)):
             self._depth[position] = depth
             self._chain[position] = chain
+            self._occasion[position] = start
 
 
 _ORDERS: dict[frozenset[RuleTrigger], tuple[RuleTrigger, ...]] = {}
