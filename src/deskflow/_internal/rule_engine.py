@@ -10,8 +10,8 @@ chain of rules.
 
 A rule fires at most once per occasion: the command's own events are one, and the events
 each firing recorded are one (so rules that undo each other still cascade, and are refused
-past the bound). A rule's condition reads the ticket as it was when the rule's turn came: every event
-before, and the firings that came earlier in the order. The history says which firings
+past the bound). A rule's condition reads the ticket as it was when the rule's turn came:
+every event before, and the firings that came earlier in the order. The history says which firings
 those were (each ``RuleFired`` knows its cause and how many events it recorded), so
 running the rules again over a history they already ran on, or replaying it, sees the same
 tickets and decides nothing new.
