@@ -90,6 +90,8 @@ _ENUMS: dict[str, type[Priority] | type[Impact] | type[Urgency] | type[TicketKin
     "kind": TicketKind,
 }
 _ORDERED = {Op.GT, Op.GE, Op.LT, Op.LE}
+#: The deepest cascade a rule set may allow.
+MAX_CASCADE = 1000
 _CONTAINING = {Op.CONTAINS, Op.NOT_CONTAINS}
 _SETS = {Op.IN, Op.NOT_IN}
 _CHANGES = {Op.CHANGED, Op.CHANGED_FROM, Op.CHANGED_TO}
@@ -149,6 +151,9 @@ class _Checker:
         cascade = rules.max_cascade
         if isinstance(cascade, bool) or not isinstance(cascade, int) or cascade < 1:
             self.add(("automation", "max_cascade"), f"must be a positive number, got {cascade!r}")
+        elif cascade > MAX_CASCADE:
+            # A bound nobody reaches is no bound: rules that undo each other would run on.
+            self.add(("automation", "max_cascade"), f"must be at most {MAX_CASCADE}, got {cascade}")
         seen: set[str] = set()
         for rule in rules.rules:
             if rule.name in seen:

@@ -67,6 +67,10 @@ def read_source(source: object) -> Mapping[str, Any]:
             text = path.read_text(encoding="utf-8")
         except OSError as error:
             raise ConfigError(f"cannot read {path}: {error.strerror}") from None
+        except UnicodeDecodeError as error:
+            raise ConfigError(
+                f"cannot read {path}: not UTF-8 text (byte {error.start}: {error.reason})"
+            ) from None
         try:
             if path.suffix == ".toml":
                 return tomllib.loads(text)

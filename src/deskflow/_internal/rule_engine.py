@@ -302,7 +302,9 @@ class Engine:
                 continue
             key = time_key(self.ticket, rule, episode)
             if key in self.fired():
-                if self._ends_turn(rule):
+                # Fired at this tick (a rerun): it ends the turn as it did; fired at an
+                # earlier tick: it is not this tick's first match.
+                if self._ends_turn(rule) and self._fired_in_group(key):
                     return
                 continue
             if rule.condition is None or not rule.condition.test(context):
@@ -310,6 +312,15 @@ class Engine:
             self._fire(rule, key, None, 1, (rule.name,), group=group)
             if self._ends_turn(rule):
                 return
+
+    def _fired_in_group(self, key: str) -> bool:
+        # Whether the time rule of ``key`` fired in this run's group of time firings.
+        if self.time_group is None:
+            return False
+        return any(
+            isinstance(e, RuleFired) and e.cause is None and e.dedup_key == key
+            for e in self.ticket.history[self.time_group :]
+        )
 
     def _fire(
         self,

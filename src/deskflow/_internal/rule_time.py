@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from deskflow._internal.rule_triggers import triggers_of
 from deskflow.calendars import BusinessCalendar
 from deskflow.enums import Metric, RuleTrigger
+from deskflow.exceptions import InvalidInput
 from deskflow.sla import ClockState, ClockStatus
 from deskflow.ticket import Ticket
 
@@ -58,13 +59,17 @@ def calendar_of(context: RuleContext) -> BusinessCalendar:
     return _ALWAYS
 
 
-def wait_from(calendar: BusinessCalendar, start: datetime, wait: Wait) -> datetime:
+def wait_from(calendar: BusinessCalendar, start: datetime, wait: Wait) -> datetime | None:
     """
-    The instant ``wait`` of business time after ``start``.
+    The instant ``wait`` of business time after ``start``; None when it falls past the
+    years a calendar counts (a wait that never ends: its condition never comes true).
     """
-    if isinstance(wait, timedelta):
-        return calendar.add(start, wait)
-    return calendar.add_business_days(start, wait.days)
+    try:
+        if isinstance(wait, timedelta):
+            return calendar.add(start, wait)
+        return calendar.add_business_days(start, wait.days)
+    except InvalidInput:
+        return None
 
 
 def describe_wait(wait: Wait) -> str:
@@ -154,7 +159,10 @@ def due_ready(metric: Metric, wait: Wait, context: RuleContext) -> datetime | No
         return None
     calendar = calendar_of(context)
     if not isinstance(wait, timedelta):
-        return calendar.add_business_days(clock.due_at, -wait.days)
+        try:
+            return calendar.add_business_days(clock.due_at, -wait.days)
+        except InvalidInput:  # further back than the calendar counts: ready already
+            return context.now
     remaining = clock.remaining if clock.remaining is not None else timedelta(0)
     if remaining <= wait:
         return context.now
