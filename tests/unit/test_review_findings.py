@@ -233,3 +233,28 @@ def test_requesters_see_no_rule_work_that_is_staff_only() -> None:
         rig.desk.tickets(ANN, TicketQuery(fields={"contract": "gold"}))
     with pytest.raises(PermissionDenied):
         rig.desk.tickets(ANN, TicketQuery(tags_any={"vip-secret"}))
+
+
+def test_first_hit_policy_time_rules_rerun_over_their_own_tick_decide_nothing_new() -> None:
+    """
+    Running the rules again (timed) over a tick's result, as a retry or a replay does, adds
+    nothing under ``hit_policy = "first"``: the firing of this tick still ends the turn,
+    and the reminder of an earlier tick does not let "resolve pending" fire twice.
+    """
+    from deskflow.automation import run_rules
+
+    desk = load_desk(default_config(automation={"hit_policy": "first"}))
+    rig = helpdesk(desk)
+    ticket = rig.desk.open(ANN, title="VPN down", description="since 8:00")
+    rig.desk.assign(AGENT, ticket.id, group="service-desk", assignee=AGENT.id)
+    rig.desk.start(AGENT, ticket.id)
+    rig.desk.request_info(AGENT, ticket.id, question="Which office?")
+    rig.clock.set(T0 + timedelta(days=2, hours=1))
+    rig.desk.tick()
+    reminded = rig.repo.get(ticket.id)
+    rig.clock.set(T0 + timedelta(days=8, hours=1))
+    rig.desk.tick()
+    resolved = rig.repo.get(ticket.id)
+    now = T0 + timedelta(days=8, hours=1)
+    assert run_rules(desk, reminded, resolved, now, timed=True) == resolved
+    assert run_rules(desk, resolved, resolved, now, timed=True) == resolved
