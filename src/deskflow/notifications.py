@@ -39,6 +39,10 @@ def _aware(_instance: object, attribute: attrs.Attribute[datetime], value: objec
     _checks.aware(attribute.name, value)
 
 
+def _optional_text(_instance: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    _checks.optional_text(attribute.name, value)
+
+
 def _audience(value: object) -> Audience:
     return _checks.member("audience", Audience, value)
 
@@ -84,7 +88,9 @@ class Notification:
 
     ``template`` names the kind of message (``"ticket_resolved"``); ``subject`` and ``body``
     are its rendered text for ``audience``; ``data`` holds extra (name, value) pairs a
-    channel may use, kept sorted by name. Repeated recipients are dropped.
+    channel may use, kept sorted by name. Repeated recipients are dropped. ``locale``,
+    ``time_zone`` and ``html`` say how it was rendered for its recipients, so a retry sends
+    exactly what was decided.
 
     >>> from datetime import datetime, timezone
     >>> n = Notification(
@@ -107,3 +113,10 @@ class Notification:
     body: str = attrs.field(validator=any_text_field)
     created_at: datetime = attrs.field(validator=_aware)
     data: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_data)
+    #: The locale the message was rendered in (``"de"``, ``"en_GB"``); None if not rendered
+    #: for a locale.
+    locale: str | None = attrs.field(default=None, validator=_optional_text)
+    #: The IANA time zone its times are shown in (``"Europe/Berlin"``); None if not rendered.
+    time_zone: str | None = attrs.field(default=None, validator=_optional_text)
+    #: The HTML form of ``body``, when the template has one.
+    html: str | None = attrs.field(default=None, validator=_optional_text)
