@@ -39,7 +39,9 @@ def _aware(_instance: object, attribute: attrs.Attribute[datetime], value: objec
     _checks.aware(attribute.name, value)
 
 
-def _optional_text(_instance: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+def _optional_text(
+    _instance: object, attribute: attrs.Attribute[str | None], value: object
+) -> None:
     _checks.optional_text(attribute.name, value)
 
 

@@ -79,7 +79,9 @@ class MailIds:
         if not isinstance(self.domain, str) or not re.fullmatch(
             r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", self.domain
         ):
-            raise InvalidInput(f"domain must be a host name like 'desk.example', got {self.domain!r}")
+            raise InvalidInput(
+                f"domain must be a host name like 'desk.example', got {self.domain!r}"
+            )
         if not isinstance(self.secret, bytes) or len(self.secret) < 16:
             raise InvalidInput("secret must be at least 16 bytes")
 
