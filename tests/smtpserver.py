@@ -58,7 +58,8 @@ class Recorder:
             envelope.mail_from,
             tuple(envelope.rcpt_tos),
             envelope.original_content,
-            session.ssl is not None,
+            # session.ssl after STARTTLS; the transport's SSL object under implicit TLS.
+            session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
             login,
         )
         self.attempts.append(item)
@@ -75,10 +76,14 @@ def authenticate(
     """
     Accept the one ``ACCOUNT``, refuse anything else.
     """
-    ok = isinstance(auth_data, LoginPassword) and (
-        auth_data.login.decode(),
-        auth_data.password.decode(),
-    ) == ACCOUNT
+    ok = (
+        isinstance(auth_data, LoginPassword)
+        and (
+            auth_data.login.decode(),
+            auth_data.password.decode(),
+        )
+        == ACCOUNT
+    )
     return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
 
