@@ -357,8 +357,5 @@ def test_the_default_ports_follow_the_security_and_the_password_stays_out_of_rep
     """
     587 for STARTTLS, 465 for SSL, 25 for plain; repr never shows the password.
     """
-    assert [587, 465, 25] == [
-        notifier(security=s).port
-        for s in ("starttls", "ssl", "plain")
-    ]
+    assert [587, 465, 25] == [notifier(security=s).port for s in ("starttls", "ssl", "plain")]
     assert "hunter2" not in repr(notifier(username="desk", password="hunter2"))
