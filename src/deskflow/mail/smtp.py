@@ -6,7 +6,7 @@ same message, byte for byte, so a retry from the outbox sends exactly what was d
 headers make the mail behave well in a mailbox:
 
 - ``Message-ID`` derived from the notification's dedup key
-  ([`MailIds.message_id()`][deskflow.mail.ids.MailIds.message_id]): a retry carries the same id,
+  (``MailIds.message_id()`` of `deskflow.mail.ids`): a retry carries the same id,
   so a server or client recognises the duplicate;
 - ``In-Reply-To`` and ``References`` name the ticket's thread root, so every message about a
   ticket lands in one conversation, and a reply names it back;
