@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from builders import ANN, T0, ZOE, helpdesk
+from deskflow import InvalidInput
 from deskflow.mail import MailIds
 from deskflow.mail.smtp import SmtpNotifier, mail_address
 from deskflow.notifications import Notification, NotificationFailed
@@ -304,3 +305,18 @@ def test_implicit_tls_sends_over_an_encrypted_connection(certificate: Certificat
         [item] = server.recorder.received
     assert item.tls
     assert ("zoe@example.org",) == item.rcpt_tos
+
+
+def test_an_injection_attempt_reaches_no_server(plain_server: LoopbackSmtp) -> None:
+    """
+    A subject or a directory entry smuggling a header is refused before connecting: the
+    server sees nothing at all.
+    """
+    with pytest.raises(InvalidInput, match="line break"):
+        plain_notifier(plain_server).send(note(subject="Hi\r\nBcc: eve@example.org"))
+    smuggler = plain_notifier(
+        plain_server, addresses=lambda person: mail_address("ann@example.org\nBcc: e@x.example")
+    )
+    with pytest.raises(InvalidInput, match="line break"):
+        smuggler.send(note())
+    assert [] == plain_server.recorder.attempts
