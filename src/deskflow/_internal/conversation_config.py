@@ -80,7 +80,9 @@ class TemplatePartsSpec(ConfigModel):
     One template in one locale: its text (the subject line, then the body) and its HTML.
     """
 
-    text: str = doc("The subject on the first line, then the plain-text body.", "[{{ ticket.id }}] Solved")
+    text: str = doc(
+        "The subject on the first line, then the plain-text body.", "[{{ ticket.id }}] Solved"
+    )
     html: str | None = doc("The HTML body.", "<p>Body</p>", None)
 
 
