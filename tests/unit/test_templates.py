@@ -313,3 +313,20 @@ def test_every_template_is_documented_with_its_variables() -> None:
         *(f"event.{e}" for e in EVENT_COMMON),
     ):
         assert f"| `{variable}` |" in docs
+
+
+def test_escalation_reasons_show_times_as_the_reader_reads_them() -> None:
+    """An SLA notice's reason carries its instant in the reader's zone, not an ISO stamp."""
+    from deskflow.escalation import Notify
+
+    ticket = Notify(
+        recipients=["lee"],
+        template="sla-breach",
+        dedup_key="k",
+        reason="resolution passed 100% at 2026-03-02T10:00:00+00:00",
+    ).apply_to(incident("INC-7"), INCIDENT, T0)
+    message = Templates().render(
+        _request(ticket, template="sla-breach", locale="de", audience=Audience.STAFF)
+    )
+    assert "Anlass: resolution passed 100% at 2. März 2026, 11:00 MEZ" in message.body
+    assert "2026-03-02T" not in message.body
