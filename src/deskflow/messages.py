@@ -228,6 +228,7 @@ def render_notifications(
     people: PeopleDirectory | None = None,
     fields: Mapping[str, CustomField] | None = None,
     zone: ZoneInfo = _UTC,
+    views: dict[Audience, TicketView] | None = None,
 ) -> list[Notification]:
     """
     The notifications telling ``recipients`` (as ``audience``) about the event at
@@ -236,12 +237,16 @@ def render_notifications(
 
     A renderer that fails is logged and the message falls back to the plain one (from the
     same projection): the change it reports is not refused because a template broke.
+    ``views`` keeps the audiences' views of ``ticket`` between calls for the same ticket.
     """
     role = Role.REQUESTER if audience is Audience.REQUESTER else Role.SYSTEM
     event = seen_event(role, ticket.history[position], fields=fields)
     if event is None:
         return []
-    view = visible(_viewer(ticket, audience), ticket, fields=fields)
+    views = {} if views is None else views
+    view = views.get(audience)
+    if view is None:
+        view = views[audience] = visible(_viewer(ticket, audience), ticket, fields=fields)
     groups: dict[tuple[str | None, str], list[str]] = {}
     zones: dict[str, ZoneInfo] = {}
     for recipient in recipients:

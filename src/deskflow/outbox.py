@@ -31,6 +31,7 @@ from deskflow.events import (
 from deskflow.messages import MessageRenderer, PlainRenderer, render_notifications
 from deskflow.notifications import Notification
 from deskflow.ticket import Ticket
+from deskflow.views import TicketView
 
 if TYPE_CHECKING:
     from deskflow.fields import CustomField
@@ -187,6 +188,7 @@ def queue_notifications(
     """
     notifications: list[Notification] = []
     writer = renderer if renderer is not None else PlainRenderer()
+    views: dict[Audience, TicketView] = {}  # each audience's view of ``after``, made once
     start = 0 if before is None else before.version
     for position in range(start, after.version):
         event = after.history[position]
@@ -208,6 +210,7 @@ def queue_notifications(
                         people=people,
                         fields=fields,
                         zone=zone or _UTC,
+                        views=views,
                     )
                 )
     ticket = after
