@@ -1,0 +1,102 @@
+"""
+The intake's loop guards and its per-sender count, apart from the decisions that use them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from datetime import datetime
+
+from deskflow.mail.ids import MailIds
+from deskflow.mail.inbound import InboundMail
+from deskflow.ports import TicketRepository
+from deskflow.queries import TicketQuery
+
+__all__ = ["automatic_reason", "clean_subject", "is_forward", "recent_messages"]
+
+# The subject prefixes of out-of-office and other automatic replies from clients that do
+# not set Auto-Submitted (older Exchange, some webmailers), English and German.
+_AUTOMATIC_SUBJECT = re.compile(
+    r"^\s*(?:Out of Office(?: AutoReply)?|Automatic reply|Auto(?:matic)?[- ]?Reply|"
+    r"Autoreply|Automatische Antwort|Abwesenheitsnotiz|Abwesend|Réponse automatique|"
+    r"Undeliverable|Unzustellbar|Delivery Status Notification|Mail delivery failed|"
+    r"Returned mail)\s*:",
+    re.IGNORECASE,
+)
+_LOOP_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply"})
+_REPLY_PREFIX = re.compile(
+    r"^\s*(?:(?:Re|Aw|Antw|Antwort|Sv|Vs|Ref|Rif|Réf|Odp|Fwd?|Wg|Tr|Enc|Rv)\s*(?:\[\d+\])?\s*:\s*)+",
+    re.IGNORECASE,
+)
+_FORWARD = re.compile(r"^\s*(?:Fwd?|Wg|Tr|Enc|Rv)\s*:", re.IGNORECASE)
+
+
+def automatic_reason(mail: InboundMail, ids: MailIds, own_addresses: Collection[str]) -> str | None:
+    """
+    Why ``mail`` must not be answered or turned into a ticket change (a loop guard), or
+    None for a mail a person wrote.
+    """
+    if mail.message_id is not None and ids.read(mail.message_id) is not None:
+        return (
+            f"its Message-ID {mail.message_id} is one this desk made: the desk's own mail came back"
+        )
+    if mail.sender in own_addresses:
+        return f"it comes from the desk's own address {mail.sender}"
+    if mail.is_bounce:
+        kind = mail.report_type or "a mailer daemon's report"
+        return f"it is a delivery status notification (bounce): {kind}"
+    if mail.auto_submitted is not None and mail.auto_submitted.split(";")[0].strip() != "no":
+        return f"Auto-Submitted is {mail.auto_submitted!r}: a machine sent it (RFC 3834)"
+    if mail.precedence in _LOOP_PRECEDENCE:
+        return f"Precedence is {mail.precedence!r}: bulk, list or automatic mail"
+    if mail.autoreply_headers:
+        return f"it carries {', '.join(mail.autoreply_headers)}: an automatic reply"
+    if mail.null_sender:
+        return "its Return-Path is <>: only bounces and automatic replies have none"
+    if _AUTOMATIC_SUBJECT.match(mail.subject):
+        return f"its subject {mail.subject[:80]!r} is an automatic reply's"
+    return None
+
+
+def clean_subject(subject: str) -> str:
+    """
+    A subject as a ticket title: without reply and forward prefixes (Re:, AW:, Fwd:, WG:)
+    and surrounding space.
+
+    >>> clean_subject("AW: Re: [INC-7] VPN down")
+    '[INC-7] VPN down'
+    """
+    return _REPLY_PREFIX.sub("", subject).strip()
+
+
+def is_forward(subject: str) -> bool:
+    """
+    True when the subject says the mail forwards another one (Fwd:, Fw:, WG:, TR:).
+    """
+    return bool(_FORWARD.match(subject))
+
+
+def recent_messages(repository: TicketRepository, person: str, since: datetime, *, cap: int) -> int:
+    """
+    How many tickets ``person`` opened and public comments they wrote on their own tickets
+    since ``since``, read from the store (so every process counts the same), up to ``cap``.
+    """
+    count = 0
+    query = TicketQuery(requesters={person}, updated_from=since)
+    after: str | None = None
+    while True:
+        page = repository.find(query, limit=100, after=after)
+        for ticket in page.items:
+            if ticket.created_at >= since:
+                count += 1
+            count += sum(
+                1
+                for c in ticket.comments
+                if c.author == person and c.at >= since and not c.internal
+            )
+            if count >= cap:
+                return count
+        if page.next_cursor is None:
+            return count
+        after = page.next_cursor
