@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from email.policy import SMTP
+from html import escape
 
 from deskflow.mail import MailIds
 
@@ -89,7 +90,7 @@ def gmail(new: str) -> tuple[str, str | None]:
         f"{new}\n\nOn Mon, 2 Mar 2026 at 09:14, Service Desk <{DESK}>\nwrote:\n\n{_quote(QUOTED)}\n"
     )
     html = (
-        f'<div dir="ltr">{new}</div><br><div class="gmail_quote"><div dir="ltr" '
+        f'<div dir="ltr">{escape(new)}</div><br><div class="gmail_quote"><div dir="ltr" '
         f'class="gmail_attr">On Mon, 2 Mar 2026 at 09:14, Service Desk &lt;{DESK}&gt; '
         f'wrote:<br></div><blockquote class="gmail_quote">{QUOTED}</blockquote></div>'
     )
@@ -125,7 +126,7 @@ def outlook_html(new: str) -> tuple[str, str | None]:
     Outlook on the web (HTML only, shown by the test as plain fallback too): divRplyFwdMsg.
     """
     html = (
-        f"<html><body><div>{new}</div><hr style='display:inline-block;width:98%'>"
+        f"<html><body><div>{escape(new)}</div><hr style='display:inline-block;width:98%'>"
         f'<div id="divRplyFwdMsg"><b>From:</b> Service Desk &lt;{DESK}&gt;<br>'
         f"<b>Sent:</b> Monday, March 2, 2026 9:14 AM<br><b>To:</b> Ann Smith<br>"
         f"<b>Subject:</b> [INC-1] VPN down</div><div>{QUOTED}</div></body></html>"

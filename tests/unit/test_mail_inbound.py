@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from mail_corpus import ANN_MAIL, DESK, bounce, mail
 
 from deskflow.exceptions import InvalidInput
 from deskflow.mail import Attachment, parse
 from deskflow.mail.quotes import is_thanks, strip_reply
+from mail_corpus import ANN_MAIL, DESK, bounce, mail
 
 
 def test_the_facts_of_a_plain_mail() -> None:

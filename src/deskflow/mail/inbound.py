@@ -6,10 +6,11 @@ Parsing uses the standard library's `email` package (``policy.default``) and ref
 an [`InvalidInput`][deskflow.exceptions.InvalidInput] saying why, what the desk cannot read
 safely: anything that is not bytes, a message larger than ``max_bytes`` (25 MB by default,
 checked before parsing), no ``From`` address, a header that must be single appearing twice
-(two ``From`` or two ``Subject`` lines are ambiguous), CR, LF or NUL inside a decoded header
-value (an encoded word hiding a line break would otherwise reach a ticket title and, from
-there, an outbound header), a broken MIME structure (a multipart without its boundary), a
-text body in a charset Python does not know, and a body whose transfer encoding is corrupt.
+(two ``From`` or two ``Subject`` lines are ambiguous), a line break or another control
+character inside a decoded header value (an encoded word hiding a line break would otherwise
+reach a ticket title and, from there, an outbound header), a broken MIME structure (a
+multipart without its boundary), a text body in a charset Python does not know, and a body
+whose transfer encoding is corrupt.
 Nothing else escapes: random bytes give `InvalidInput` too.
 
 >>> mail = parse(b"From: Ann Smith <Ann@Example.com>\\r\\nTo: support@desk.example\\r\\n"
@@ -67,7 +68,9 @@ _BODY_DEFECTS = frozenset(
     {"InvalidBase64CharactersDefect", "InvalidBase64LengthDefect", "InvalidBase64PaddingDefect"}
 )
 _MSG_ID = re.compile(r"<[^<>\s]{1,250}>")
-_CONTROL = re.compile(r"[\r\n\x00]")
+# What must never reach a title or an outbound header: every line break str.splitlines
+# knows, and the other control characters (a tab aside).
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
 _MAX_PARTS = 500
 
 
@@ -144,7 +147,7 @@ def _text_header(message: Message, name: str) -> str | None:
         return None
     text = str(value)
     if _CONTROL.search(text):
-        raise InvalidInput(f"the {name} header holds a line break or NUL after decoding")
+        raise InvalidInput(f"the {name} header holds a line break or a control character")
     return text
 
 
@@ -219,7 +222,9 @@ def _walk(message: Message) -> tuple[str, bool, tuple[Attachment, ...], str | No
         if _is_attachment(part):
             name = part.get_filename()
             if name is not None and _CONTROL.search(name):
-                raise InvalidInput("an attachment's file name holds a line break or NUL")
+                raise InvalidInput(
+                    "an attachment's file name holds a line break or a control character"
+                )
             attachments.append(Attachment(name, ctype, _size(part)))
         elif ctype == "text/html" and html is None:
             html = _decoded_text(part)
@@ -255,12 +260,12 @@ def _read(message: Message, size: int) -> InboundMail:
         raise InvalidInput("the message has no single From address with a domain")
     sender, name = senders[0]
     if _CONTROL.search(sender + name):
-        raise InvalidInput("the From header holds a line break or NUL after decoding")
+        raise InvalidInput("the From header holds a line break or a control character")
     lists = {}
     for field in ("to", "cc"):
         found = [spec for spec, label in _addresses(message, field) if spec]
         if any(_CONTROL.search(spec) for spec in found):
-            raise InvalidInput(f"the {field} header holds a line break or NUL after decoding")
+            raise InvalidInput(f"the {field} header holds a line break or a control character")
         lists[field] = tuple(dict.fromkeys(found))
     subject = _text_header(message, "subject") or ""
     message_id = _ids(_text_header(message, "message-id"))

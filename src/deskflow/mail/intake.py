@@ -337,7 +337,8 @@ class EmailIntake:
             if keep_quotes:
                 draft.reasons.append("a forward: its quoted message kept")
             return self._open(draft, text, related=None)
-        text = strip_reply(mail.body)
+        # A threaded reply that is all quote adds nothing (attachments aside).
+        text = strip_reply(mail.body, keep_if_empty=False)
         thanks = is_thanks(text, name=mail.sender_name)
         workflow = self.desk.desk.workflow_for(ticket)
         if ticket.state in workflow.final:

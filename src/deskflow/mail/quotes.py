@@ -133,18 +133,20 @@ def _one_pass(lines: list[str]) -> list[str]:
     return lines
 
 
-def strip_reply(text: str) -> str:
+def strip_reply(text: str, *, keep_if_empty: bool = True) -> str:
     """
     The new text of a reply: ``text`` without the quoted history under it, its signature
-    and a trailing mobile "Sent from ..." line; the text itself (trimmed) if stripping would
-    leave nothing. Idempotent.
+    and a trailing mobile "Sent from ..." line. If stripping would leave nothing, the text
+    itself (trimmed), or ``""`` with ``keep_if_empty=False``. Idempotent.
     """
     if not isinstance(text, str):
         return ""
     current = _normal(text)
     for _ in range(_MAX_PASSES):
         following = _normal("\n".join(_one_pass(current)))
-        if not following or following == current:
+        if not following:
+            return "\n".join(current) if keep_if_empty else ""
+        if following == current:
             break
         current = following
     return "\n".join(current)
