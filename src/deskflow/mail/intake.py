@@ -249,7 +249,10 @@ class EmailIntake:
         except ConcurrencyError:
             # Another process changed the ticket meanwhile: decide again on what it is now.
             draft.reasons.append("the ticket changed meanwhile; decided again")
+        try:
             return self._act(draft, self._reload(ticket))
+        except ConcurrencyError as e:
+            return draft.result(IntakeAction.REFUSED, f"lost a race twice: {e}")
 
     def _reload(self, ticket: Ticket | None) -> Ticket | None:
         return None if ticket is None else self.desk.repository.get(ticket.id)
