@@ -135,7 +135,7 @@ def test_a_forged_message_id_does_not_thread() -> None:
     )
     result = mails.handle(raw)
     assert (IntakeAction.OPENED, "INC-2") == (result.action, result.ticket_id)
-    assert any("token ignored" in r for r in result.reasons)
+    assert any("copied on it: ignored" in r for r in result.reasons)
     assert () == rig.repo.get(ticket_id).comments
 
 
@@ -508,3 +508,51 @@ def test_the_result_says_what_was_stored() -> None:
     stored = {a for a in IntakeAction if IntakeResult(action=a, reasons=()).stored}
     assert {IntakeAction.OPENED, IntakeAction.COMMENTED, IntakeAction.REOPENED} == stored
     assert T0 == helpdesk().clock.now()
+
+
+def test_the_reply_address_threads_as_a_subject_token_does() -> None:
+    """
+    A reply to support+INC-1@ joins the ticket for its requester; a stranger's does not.
+    """
+    rig = helpdesk()
+    mails, ticket_id = opened(rig, reply_address="support+{ticket}@desk.example")
+    to = f"support+{ticket_id}@desk.example"
+    result = mails.handle(mail(NEW_TEXT, to=to, subject="Re: VPN", message_id="<x1@x>"))
+    assert (IntakeAction.COMMENTED, ticket_id) == (result.action, result.ticket_id)
+    assert any("the reply address names it" in r for r in result.reasons)
+    stranger = mails.handle(mail(NEW_TEXT, sender=ZOE_MAIL, to=to, subject="Re: VPN"))
+    assert (IntakeAction.OPENED, "INC-2") == (stranger.action, stranger.ticket_id)
+
+
+def test_mail_from_the_reply_address_is_the_desks_own() -> None:
+    """
+    The desk's reply addresses are its own addresses too.
+    """
+    rig = helpdesk()
+    mails, _ = opened(rig, reply_address="support+{ticket}@desk.example")
+    result = mails.handle(mail(sender="support+INC-1@desk.example", message_id="<x2@x>"))
+    assert IntakeAction.IGNORED == result.action
+
+
+@pytest.mark.parametrize(
+    "template", ["support@desk.example", "{ticket}{ticket}@x", "no-at-{ticket}"]
+)
+def test_a_reply_address_without_one_ticket_and_a_domain_is_invalid(template: str) -> None:
+    """
+    The template must hold {ticket} once and be an address.
+    """
+    with pytest.raises(InvalidInput, match="reply_address"):
+        intake(helpdesk(), reply_address=template)
+
+
+def test_comments_count_towards_the_rate_limit() -> None:
+    """
+    A reply storm on one ticket is limited as new tickets are.
+    """
+    rig = helpdesk()
+    mails, ticket_id = opened(rig, max_per_sender=3)
+    for n in range(2):
+        assert mails.handle(reply_to(ticket_id, f"More detail {n}.")).stored
+    result = mails.handle(reply_to(ticket_id, "And more."))
+    assert IntakeAction.REFUSED == result.action
+    assert 2 == len(rig.repo.get(ticket_id).comments)

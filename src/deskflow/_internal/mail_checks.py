@@ -8,12 +8,19 @@ import re
 from collections.abc import Collection
 from datetime import datetime
 
+from deskflow.exceptions import InvalidInput
 from deskflow.mail.ids import MailIds
 from deskflow.mail.inbound import InboundMail
 from deskflow.ports import TicketRepository
 from deskflow.queries import TicketQuery
 
-__all__ = ["automatic_reason", "clean_subject", "is_forward", "recent_messages"]
+__all__ = [
+    "automatic_reason",
+    "clean_subject",
+    "is_forward",
+    "recent_messages",
+    "reply_address_pattern",
+]
 
 # The subject prefixes of out-of-office and other automatic replies from clients that do
 # not set Auto-Submitted (older Exchange, some webmailers), English and German.
@@ -32,7 +39,27 @@ _REPLY_PREFIX = re.compile(
 _FORWARD = re.compile(r"^\s*(?:Fwd?|Wg|Tr|Enc|Rv)\s*:", re.IGNORECASE)
 
 
-def automatic_reason(mail: InboundMail, ids: MailIds, own_addresses: Collection[str]) -> str | None:
+def reply_address_pattern(template: str | None) -> re.Pattern[str] | None:
+    """
+    The pattern of the addresses ``template`` (``"support+{ticket}@desk.example"``) makes,
+    its group the ticket id; None for None.
+    """
+    if template is None:
+        return None
+    if not isinstance(template, str) or template.count("{ticket}") != 1 or "@" not in template:
+        raise InvalidInput(
+            f"reply_address must be an address holding {{ticket}} once, got {template!r}"
+        )
+    before, after = template.strip().lower().split("{ticket}")
+    return re.compile(f"{re.escape(before)}([a-z][a-z0-9_]*-[0-9]+){re.escape(after)}")
+
+
+def automatic_reason(
+    mail: InboundMail,
+    ids: MailIds,
+    own_addresses: Collection[str],
+    reply_address: re.Pattern[str] | None = None,
+) -> str | None:
     """
     Why ``mail`` must not be answered or turned into a ticket change (a loop guard), or
     None for a mail a person wrote.
@@ -41,7 +68,9 @@ def automatic_reason(mail: InboundMail, ids: MailIds, own_addresses: Collection[
         return (
             f"its Message-ID {mail.message_id} is one this desk made: the desk's own mail came back"
         )
-    if mail.sender in own_addresses:
+    if mail.sender in own_addresses or (
+        reply_address is not None and reply_address.fullmatch(mail.sender)
+    ):
         return f"it comes from the desk's own address {mail.sender}"
     if mail.is_bounce:
         kind = mail.report_type or "a mailer daemon's report"

@@ -25,7 +25,9 @@ Mail in: each inbound message becomes a command of the help desk, or is set asid
    ``copied(ticket_id, address)`` says so (a host that keeps Cc lists), or when this very
    mail is addressed (To or Cc) to the ticket's requester as well: a "reply all" within the
    requester's conversation. A ticket merged into another threads to the one it was merged
-   into. A token that fails the test is ignored and the mail opens a new ticket.
+   into. A token that fails the test is ignored and the mail opens a new ticket. The
+   ``reply_address`` the desk's mail carries (``support+INC-7@desk.example``) names a
+   ticket as a subject token does, checked first, with the same test.
 6. **What to do?** No ticket: open one for the sender (title from the subject without its
    ``Re:``/``AW:`` prefixes, description the text). An open ticket: a reply (a pending
    ticket goes back to work). A resolved ticket (one the workflow lets reopen): reopened
@@ -57,6 +59,7 @@ from deskflow._internal.mail_checks import (
     clean_subject,
     is_forward,
     recent_messages,
+    reply_address_pattern,
 )
 from deskflow.actors import Actor
 from deskflow.enums import LinkKind, Role, Trigger
@@ -143,7 +146,10 @@ class EmailIntake:
     ``addresses``: the desk's own addresses (mail from them is ignored); ``identify``:
     address -> person id or None (default: the address); ``address_of``: person id -> their
     address (default: ``desk.people``'s ``"email"`` attribute, else the id if it is one);
-    ``copied``: (ticket id, address) -> whether that address was copied on the ticket.
+    ``copied``: (ticket id, address) -> whether that address was copied on the ticket;
+    ``reply_address``: the ``Reply-To`` template of the desk's outbound mail, ``{ticket}``
+    standing for the ticket id (``"support+{ticket}@desk.example"``), so a reply to it
+    threads as a subject token does.
     """
 
     def __init__(
@@ -155,6 +161,7 @@ class EmailIntake:
         identify: Callable[[str], str | None] | None = None,
         address_of: Callable[[str], str | None] | None = None,
         copied: Callable[[str, str], bool] | None = None,
+        reply_address: str | None = None,
         linker: Actor | None = None,
         max_per_sender: int | None = 20,
         per: timedelta = timedelta(hours=1),
@@ -192,6 +199,7 @@ class EmailIntake:
         self.desk = desk
         self.ids = ids
         self.addresses = frozenset(_lower(a) for a in addresses)
+        self._reply_address = reply_address_pattern(reply_address)
         self._identify = identify
         self._address_of = address_of
         self._copied = copied
@@ -222,7 +230,7 @@ class EmailIntake:
         else:
             raise InvalidInput(f"expected mail bytes or an InboundMail, got {type(message)}")
         draft = _Draft(mail, [])
-        automatic = automatic_reason(mail, self.ids, self.addresses)
+        automatic = automatic_reason(mail, self.ids, self.addresses, self._reply_address)
         if automatic is not None:
             return draft.result(IntakeAction.IGNORED, f"not answered: {automatic}")
         person = self._identify(mail.sender) if self._identify else mail.sender
@@ -279,27 +287,44 @@ class EmailIntake:
                     continue
                 draft.reasons.append(f"threaded to {ticket.id}: {header} names our {message_id}")
                 return self._follow_merge(draft, ticket)
+        named = [("the reply address", t) for t in self._reply_address_tickets(mail)]
         token = find_subject_token(mail.subject)
-        if token is None:
-            return None
-        ticket = self._load(token)
-        if ticket is None:
-            draft.reasons.append(f"the subject names {token}, which is not stored")
-            return None
-        if ticket.requester == draft.person:
+        if token is not None:
+            named.append(("the subject", token))
+        for where, ticket_id in named:
+            ticket = self._load(ticket_id)
+            if ticket is None:
+                draft.reasons.append(f"{where} names {ticket_id}, which is not stored")
+                continue
+            if ticket.requester == draft.person:
+                draft.reasons.append(
+                    f"threaded to {ticket.id}: {where} names it and the sender is its requester"
+                )
+                return self._follow_merge(draft, ticket)
+            why = self._copied_why(ticket, mail)
+            if why is not None:
+                draft.reasons.append(f"threaded to {ticket.id}: {where} names it and {why}")
+                return self._follow_merge(draft, ticket)
             draft.reasons.append(
-                f"threaded to {ticket.id}: the subject names it and the sender is its requester"
+                f"{where} names {ticket.id}, but the sender is neither its requester nor "
+                "copied on it: ignored"
             )
-            return self._follow_merge(draft, ticket)
-        why = self._copied_why(ticket, mail)
-        if why is not None:
-            draft.reasons.append(f"threaded to {ticket.id}: the subject names it and {why}")
-            return self._follow_merge(draft, ticket)
-        draft.reasons.append(
-            f"the subject names {ticket.id}, but the sender is neither its requester nor "
-            "copied on it: token ignored"
-        )
         return None
+
+    def _reply_address_tickets(self, mail: InboundMail) -> list[str]:
+        if self._reply_address is None:
+            return []
+        found: list[str] = []
+        for address in (*mail.to, *mail.cc):
+            match = self._reply_address.fullmatch(address)
+            if match is None:
+                continue
+            # Addresses are read lower-cased; ticket ids are written with an upper prefix.
+            written = match.group(1)
+            ticket_id = written if self._load(written) is not None else written.upper()
+            if ticket_id not in found:
+                found.append(ticket_id)
+        return found
 
     def _copied_why(self, ticket: Ticket, mail: InboundMail) -> str | None:
         if self._copied is not None and self._copied(ticket.id, mail.sender):
