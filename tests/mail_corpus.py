@@ -201,6 +201,29 @@ def iphone_de(new: str) -> tuple[str, str | None]:
     return text, None
 
 
+def gmx_de(new: str) -> tuple[str, str | None]:
+    """
+    GMX and web.de: "Gesendet:" above "Von:", no rule line.
+    """
+    text = (
+        f"{new}\n\nGesendet: Montag, 02. März 2026 um 09:14 Uhr\n"
+        f'Von: "Service Desk" <{DESK}>\nAn: {ANN_MAIL}\nBetreff: [INC-1] VPN down\n\n{QUOTED}\n'
+    )
+    return text, None
+
+
+def outlook_mac(new: str) -> tuple[str, str | None]:
+    """
+    Outlook for Mac: a header block with "Date:", after a "Sent via" footer.
+    """
+    text = (
+        f"{new}\n\nSent via the Samsung Galaxy S23\n\nFrom: Service Desk <{DESK}>\n"
+        f"Date: Monday, 2 March 2026 at 09:14\nTo: Ann Smith <{ANN_MAIL}>\n"
+        f"Subject: [INC-1] VPN down\n\n{QUOTED}\n"
+    )
+    return text, None
+
+
 CLIENTS = {
     "gmail": gmail,
     "outlook": outlook,
@@ -212,6 +235,8 @@ CLIENTS = {
     "thunderbird_de": thunderbird_de,
     "gmail_de": gmail_de,
     "iphone_de": iphone_de,
+    "gmx_de": gmx_de,
+    "outlook_mac": outlook_mac,
 }
 
 

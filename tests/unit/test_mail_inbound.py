@@ -202,7 +202,10 @@ def test_strip_reply_keeps_ordinary_sentences_with_wrote_or_from() -> None:
     """
     "wrote:" or "From:" in the middle of a person's text do not cut it.
     """
-    text = "My colleague wrote: the VPN is down.\nFrom: the 3rd floor, all of us."
+    text = (
+        "My colleague wrote: the VPN is down.\nFrom: the 3rd floor, all of us.\n\n"
+        "Please move my desk\nFrom: Berlin\nTo: Munich\nOn Friday."
+    )
     assert text == strip_reply(text)
 
 

@@ -17,7 +17,7 @@ import sqlalchemy
 from builders import T0, Rig, helpdesk
 from deskflow.adapters import InMemoryNotifier, ManualClock
 from deskflow.adapters.sql import SqlTicketRepository, engine_for
-from deskflow.mail import EmailIntake, IntakeAction, MailIds
+from deskflow.mail import EmailIntake, IntakeAction, IntakeResult, MailIds
 from deskflow.notifications import Notification
 from deskflow.queries import TicketQuery
 from deskflow.service import HelpDesk
@@ -75,7 +75,7 @@ def test_two_deskflow_desks_stop_at_the_first_automatic_mail() -> None:
     intake_a = EmailIntake(a.desk, ids_a, addresses=[A])
     intake_b = EmailIntake(b.desk, ids_b, addresses=[B])
     inbox = [("a", first_mail(B, A))]
-    actions = []
+    actions: list[IntakeAction] = []
     while inbox and len(actions) < 50:
         where, raw = inbox.pop(0)
         rig, intake, me, other, ids = (
@@ -106,7 +106,7 @@ def test_an_endless_auto_responder_is_stopped_by_the_rate_limit() -> None:
         return msg.as_bytes(policy=SMTP)
 
     inbox = [first_mail(B, A)]
-    results = []
+    results: list[IntakeResult] = []
     while inbox and len(results) < 100:
         result = intake_a.handle(inbox.pop(0))
         results.append(result)

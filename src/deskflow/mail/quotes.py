@@ -62,7 +62,7 @@ _HEADER_NEXT = re.compile(
 _RULE = re.compile(r"^(?:_{8,}|-{8,}|—{4,})\s*$")
 _SIGNATURE = re.compile(r"^--\s?$")
 _SENT_FROM = re.compile(
-    r"^(?:(?:Sent|Gesendet|Envoyé)\s(?:from|with|von|mit|de(?:puis)?)\s.{1,80}"
+    r"^(?:(?:Sent|Gesendet|Envoyé)\s(?:from|with|via|von|mit|de(?:puis)?)\s.{1,80}"
     r"|Von meine[mr]\s.{1,60}\sgesendet\.?"
     r"|Get Outlook for (?:iOS|Android)"
     r"|Outlook für (?:iOS|Android) herunterladen)\s*$",
@@ -96,20 +96,23 @@ def _history_start(lines: list[str]) -> int | None:
             if _ATTRIBUTION.match(joined) and len(joined) <= 400 and not _QUOTED.match(line):
                 return i
         if _HEADER_FROM.match(stripped) and _headers_follow(lines, i + 1):
-            # Outlook's rule line just above (blank lines between) belongs to it too.
-            above = i - 1
+            # GMX and web.de put "Gesendet:" above "Von:"; Outlook a rule line (blank
+            # lines between): both belong to the header block.
+            start = i
+            while start > 0 and _HEADER_NEXT.match(lines[start - 1].strip()):
+                start -= 1
+            above = start - 1
             while above >= 0 and not lines[above].strip():
                 above -= 1
-            return above if above >= 0 and _RULE.match(lines[above].strip()) else i
+            return above if above >= 0 and _RULE.match(lines[above].strip()) else start
     return None
 
 
 def _headers_follow(lines: list[str], start: int) -> bool:
-    found = 0
-    for line in lines[start : start + 5]:
-        if _HEADER_NEXT.match(line.strip()):
-            found += 1
-    return found >= 1
+    # A header line right below a "From:" line and another one close: a block, where a
+    # person's "From: Berlin / To: Munich" is not.
+    below = [bool(_HEADER_NEXT.match(line.strip())) for line in lines[start : start + 4]]
+    return bool(below) and below[0] and sum(below) >= 2
 
 
 def _one_pass(lines: list[str]) -> list[str]:
