@@ -5,14 +5,20 @@ resolved and closed tickets, and the mail it sets aside.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from builders import DAY, LEE, SAM, T0, H, Rig, helpdesk
-from deskflow import Actor, Role
+from deskflow import Actor, HelpDesk, Role
+from deskflow.adapters import InMemoryNotifier, InMemoryTicketRepository, ManualClock
+from deskflow.desk import Desk
 from deskflow.enums import LinkKind
-from deskflow.exceptions import InvalidInput
+from deskflow.exceptions import ConcurrencyError, InvalidInput
 from deskflow.mail import EmailIntake, IntakeAction, IntakeResult, MailIds, parse
+from deskflow.ports import TicketWrite
 from deskflow.queries import TicketQuery
+from deskflow.routing import Candidate
 from mail_corpus import (
     ANN_MAIL,
     CLIENTS,
@@ -491,6 +497,9 @@ def test_handle_takes_a_parsed_mail_and_nothing_else() -> None:
         {"thanks": "maybe"},
         {"linker": "sam"},
         {"reopen_window": -H},
+        {"max_bytes": 0},
+        {"max_per_sender": True},
+        {"reply_address": 7},
     ],
 )
 def test_bad_options_are_invalid_input(options: dict[str, object]) -> None:
@@ -556,3 +565,64 @@ def test_comments_count_towards_the_rate_limit() -> None:
     result = mails.handle(reply_to(ticket_id, "And more."))
     assert IntakeAction.REFUSED == result.action
     assert 2 == len(rig.repo.get(ticket_id).comments)
+
+
+class People:
+    """
+    A host's directory: Ann's address, and no groups.
+    """
+
+    def attributes(self, person_id: str) -> dict[str, object]:
+        """
+        Ann has an email attribute; nobody else is known.
+        """
+        return {"email": "Ann@Example.com"} if person_id == "ann" else {}
+
+    def candidates(self, group: str) -> list[Candidate]:
+        """
+        No agents.
+        """
+        return []
+
+
+def test_the_requesters_address_comes_from_the_desks_people() -> None:
+    """
+    With ids that are not addresses, "copied" compares with the directory's email.
+    """
+    rig = helpdesk(Desk(people=People()))
+    mails = intake(rig, identify={ANN_MAIL: "ann", ZOE_MAIL: "zoe"}.get)
+    ticket_id = mails.handle(mail()).ticket_id
+    result = mails.handle(mail(NEW_TEXT, sender=ZOE_MAIL, cc=ANN_MAIL, subject=f"[{ticket_id}]"))
+    assert ticket_id == result.ticket_id
+    assert any("addressed to its requester ann@example.com" in r for r in result.reasons)
+
+
+class RacingRepository(InMemoryTicketRepository):
+    """
+    A store where another process saves first, once: the first save_all loses the race.
+    """
+
+    raced = False
+
+    def save_all(self, writes: Sequence[TicketWrite]) -> None:
+        """
+        Raise ConcurrencyError the first time a stored ticket is saved, then save.
+        """
+        if not self.raced and any(not w.is_new for w in writes):
+            self.raced = True
+            raise ConcurrencyError("another process saved it first")
+        super().save_all(writes)
+
+
+def test_a_lost_race_is_decided_again() -> None:
+    """
+    The intake reloads the ticket and decides again; the reply is stored once.
+    """
+    repo = RacingRepository()
+    desk = HelpDesk(repo, InMemoryNotifier(), ManualClock(T0))
+    mails = EmailIntake(desk, IDS, addresses=[DESK])
+    ticket_id = str(mails.handle(mail()).ticket_id)
+    result = mails.handle(reply_to(ticket_id, NEW_TEXT))
+    assert IntakeAction.COMMENTED == result.action
+    assert "the ticket changed meanwhile; decided again" in result.reasons
+    assert [NEW_TEXT] == [c.body for c in repo.get(ticket_id).comments]

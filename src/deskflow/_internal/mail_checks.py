@@ -5,8 +5,8 @@ The intake's loop guards and its per-sender count, apart from the decisions that
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
-from datetime import datetime
+from collections.abc import Collection, Mapping
+from datetime import datetime, timedelta
 
 from deskflow.exceptions import InvalidInput
 from deskflow.mail.ids import MailIds
@@ -16,6 +16,7 @@ from deskflow.queries import TicketQuery
 
 __all__ = [
     "automatic_reason",
+    "check_options",
     "clean_subject",
     "is_forward",
     "recent_messages",
@@ -129,3 +130,42 @@ def recent_messages(repository: TicketRepository, person: str, since: datetime, 
         if page.next_cursor is None:
             return count
         after = page.next_cursor
+
+
+_CHOICES = {
+    "resolved": ("reopen", "comment"),
+    "final": ("new_ticket", "refuse"),
+    "thanks": ("comment", "ignore", "reopen"),
+}
+
+
+def _count(name: str, value: object, *, optional: bool) -> None:
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        allowed = "a whole number >= 1 or None" if optional else "a whole number >= 1"
+        raise InvalidInput(f"{name} must be {allowed}, got {value!r}")
+
+
+def check_options(
+    *,
+    max_per_sender: object,
+    per: object,
+    reopen_window: object,
+    max_bytes: object,
+    choices: Mapping[str, object],
+) -> None:
+    """
+    InvalidInput naming the first of the intake's options that is not what it must be.
+    """
+    _count("max_per_sender", max_per_sender, optional=True)
+    _count("max_bytes", max_bytes, optional=False)
+    if not isinstance(per, timedelta) or per <= timedelta(0):
+        raise InvalidInput(f"per must be a positive timedelta, got {per!r}")
+    if reopen_window is not None and (
+        not isinstance(reopen_window, timedelta) or reopen_window < timedelta(0)
+    ):
+        raise InvalidInput(f"reopen_window must be a timedelta >= 0, got {reopen_window!r}")
+    for name, value in choices.items():
+        if value not in _CHOICES[name]:
+            raise InvalidInput(f"{name} must be one of {', '.join(_CHOICES[name])}, got {value!r}")

@@ -56,6 +56,7 @@ import attrs
 
 from deskflow._internal.mail_checks import (
     automatic_reason,
+    check_options,
     clean_subject,
     is_forward,
     recent_messages,
@@ -175,25 +176,13 @@ class EmailIntake:
             raise InvalidInput(f"desk must be a HelpDesk, got {type(desk).__name__}")
         if not isinstance(ids, MailIds):
             raise InvalidInput(f"ids must be MailIds, got {type(ids).__name__}")
-        if max_per_sender is not None and (
-            isinstance(max_per_sender, bool) or not isinstance(max_per_sender, int)
-        ):
-            raise InvalidInput(f"max_per_sender must be an int or None, got {max_per_sender!r}")
-        if max_per_sender is not None and max_per_sender < 1:
-            raise InvalidInput("max_per_sender must be at least 1")
-        if not isinstance(per, timedelta) or per <= timedelta(0):
-            raise InvalidInput(f"per must be a positive timedelta, got {per!r}")
-        if reopen_window is not None and (
-            not isinstance(reopen_window, timedelta) or reopen_window < timedelta(0)
-        ):
-            raise InvalidInput(f"reopen_window must be a timedelta >= 0, got {reopen_window!r}")
-        for name, value, allowed in (
-            ("resolved", resolved, ("reopen", "comment")),
-            ("final", final, ("new_ticket", "refuse")),
-            ("thanks", thanks, ("comment", "ignore", "reopen")),
-        ):
-            if value not in allowed:
-                raise InvalidInput(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        check_options(
+            max_per_sender=max_per_sender,
+            per=per,
+            reopen_window=reopen_window,
+            max_bytes=max_bytes,
+            choices={"resolved": resolved, "final": final, "thanks": thanks},
+        )
         if linker is not None and not isinstance(linker, Actor):
             raise InvalidInput(f"linker must be an Actor, got {type(linker).__name__}")
         self.desk = desk
