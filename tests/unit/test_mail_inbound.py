@@ -244,3 +244,34 @@ def test_not_a_bare_thank_you(text: str) -> None:
     Thanks with a new problem, text without thanks, and long text are not bare thanks.
     """
     assert not is_thanks(text)
+
+
+def test_text_around_an_inline_image_is_one_body() -> None:
+    """
+    Apple Mail's text, inline image, text: the body holds both texts, the image is listed.
+    """
+    raw = (
+        b"From: ann@example.com\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        b"Content-Type: text/plain\r\n\r\nThe error:\r\n--b\r\nContent-Type: image/png\r\n"
+        b"Content-Disposition: inline; filename=err.png\r\nContent-Transfer-Encoding: base64"
+        b"\r\n\r\naGVsbG8=\r\n--b\r\nContent-Type: text/plain\r\n\r\nIt shows every morning.\r\n"
+        b"--b--\r\n"
+    )
+    got = parse(raw)
+    assert "The error:\n\nIt shows every morning." == got.body
+    assert (Attachment("err.png", "image/png", 5),) == got.attachments
+
+
+def test_a_mail_forwarded_as_an_attachment_is_listed() -> None:
+    """
+    A message/rfc822 part is an attachment of its own size, not read into the body.
+    """
+    inner = mail("the forwarded text", subject="inner")
+    raw = (
+        b"From: ann@example.com\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        b"Content-Type: text/plain\r\n\r\nSee attached.\r\n--b\r\nContent-Type: message/rfc822"
+        b"\r\n\r\n" + inner + b"\r\n--b--\r\n"
+    )
+    got = parse(raw)
+    assert "See attached." == got.body
+    assert [("message/rfc822", True)] == [(a.content_type, a.size > 0) for a in got.attachments]

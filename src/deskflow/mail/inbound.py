@@ -198,7 +198,8 @@ def _size(part: Message) -> int:
 
 
 def _walk(message: Message) -> tuple[str, bool, tuple[Attachment, ...], str | None]:
-    plain: str | None = None
+    # Apple Mail splits a text around inline images into several text parts: all count.
+    plain: list[str] = []
     html: str | None = None
     attachments: list[Attachment] = []
     report_type: str | None = None
@@ -228,13 +229,14 @@ def _walk(message: Message) -> tuple[str, bool, tuple[Attachment, ...], str | No
             attachments.append(Attachment(name, ctype, _size(part)))
         elif ctype == "text/html" and html is None:
             html = _decoded_text(part)
-        elif ctype.startswith("text/") and plain is None and ctype != "text/html":
-            plain = _decoded_text(part)
-    if plain is not None and plain.strip():
-        return plain, False, tuple(attachments), report_type
+        elif ctype.startswith("text/") and ctype != "text/html":
+            plain.append(_decoded_text(part).strip("\r\n"))
+    text = "\n\n".join(p for p in plain if p.strip())
+    if text.strip():
+        return text, False, tuple(attachments), report_type
     if html is not None:
         return html_to_text(html), True, tuple(attachments), report_type
-    return plain or "", False, tuple(attachments), report_type
+    return "", False, tuple(attachments), report_type
 
 
 def _date(message: Message) -> datetime | None:
