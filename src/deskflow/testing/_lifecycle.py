@@ -10,6 +10,7 @@ instead of holding them until the test ends.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar, cast
@@ -94,6 +95,7 @@ class Lifecycle(Generic[T]):
         handle = cast(Any, test).hypothesis
         inner: Callable[..., None] = handle.inner_test
 
+        @functools.wraps(inner)
         def one_example(*args: object, **kwargs: object) -> None:
             with self.example():
                 inner(*args, **kwargs)

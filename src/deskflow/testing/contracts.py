@@ -11,29 +11,53 @@ method; pytest collects every test the contract defines::
         def make_repository(self):
             return SqliteTicketRepository(":memory:")
 
+        def close_repository(self, repository):
+            repository.close()
+
 The contract classes' names do not start with ``Test``, so pytest does not collect them on
-their own. The factory is called once per test (and once per Hypothesis example), so each
-test starts from an empty store. Needs the ``testing`` extra (pytest and Hypothesis).
+their own. The factory is called once per test and once per Hypothesis example, so each
+starts from an empty store; the closing hook (``close_repository``, ``close_notifier``...;
+by default the adapter's ``close()`` if it has one) runs after each of them, failed or not,
+so an adapter over a real database gives its connections back example by example. Every
+suite's property tests run under its ``contract_settings()``: no deadline and no
+slowness health checks, the number of examples from the profile in force; the
+``setup_example()`` / ``teardown_example()`` hooks run around each example. Suites:
+`TicketRepositoryContract` (with ids, claims, the outbox, paging and ``save_all``),
+`NotifierContract`, `ClockContract`, `KnowledgeBaseContract` and
+`PeopleDirectoryContract`; [`deskflow.testing.sql_contracts`][deskflow.testing.sql_contracts]
+runs the first on deskflow's SQL repository against a database you name. Needs the
+``testing`` extra (pytest and Hypothesis).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deskflow.exceptions import ConcurrencyError, DeskflowError, InvalidInput, NotFound
-from deskflow.notifications import Notification
-from deskflow.ports import Notifier, TicketRepository
+from deskflow.exceptions import ConcurrencyError, InvalidInput, NotFound
+from deskflow.ports import TicketRepository
 from deskflow.workflows import INCIDENT
 
-__all__ = ["NotifierContract", "TicketRepositoryContract", "make_notification"]
+__all__ = [
+    "ClockContract",
+    "KnowledgeBaseContract",
+    "NotifierContract",
+    "PeopleDirectoryContract",
+    "TicketRepositoryContract",
+    "make_notification",
+]
 
 from deskflow.testing import _claims, _find, _model, _outbox, _save_all
 from deskflow.testing._model import make_notification
+from deskflow.testing._ports import (
+    ClockContract,
+    KnowledgeBaseContract,
+    NotifierContract,
+    PeopleDirectoryContract,
+)
 
 _STEPS = st.tuples(
     st.sampled_from(["add", "save", "due", "deliver"]),
@@ -54,7 +78,8 @@ class TicketRepositoryContract(
     """
     What every [`TicketRepository`][deskflow.ports.TicketRepository] must do; subclass it in a test.
 
-    Override `make_repository()` to return a new, empty repository.
+    Override `make_repository()` to return a new, empty repository, and
+    `close_repository()` when a repository holds what its ``close()`` does not release.
     """
 
     def test_implements_the_port(self) -> None:
@@ -357,70 +382,3 @@ class TicketRepositoryContract(
             _model.ModelRun(self.fresh()).run(steps)
 
         self.run_property(check)
-
-
-class NotifierContract:
-    """
-    What every [`Notifier`][deskflow.ports.Notifier] must do; subclass it in a test.
-
-    Override `make_notifier()`. Optionally override `delivered()` to report what
-    reached the channel (so delivery and its order are checked) and
-    `make_failing_notifier()` to return a notifier that fails the way the adapter
-    documents (so the error type is checked); the tests needing them skip otherwise.
-    """
-
-    def make_notifier(self) -> Notifier:
-        """
-        Return a new notifier of the adapter under test, able to deliver.
-        """
-        raise NotImplementedError(f"{type(self).__name__} must define make_notifier()")
-
-    def make_failing_notifier(self) -> Notifier | None:
-        """
-        Return a notifier that cannot deliver (its channel down), or None to skip that test.
-        """
-        return None
-
-    def delivered(self, notifier: Notifier) -> Sequence[Notification] | None:
-        """
-        Return what ``notifier`` delivered, oldest first, or None if that cannot be observed.
-        """
-        return None
-
-    def test_implements_the_port(self) -> None:
-        """
-        The adapter has the method of the Notifier protocol.
-        """
-        assert isinstance(self.make_notifier(), Notifier)
-
-    def test_send_delivers_in_order(self) -> None:
-        """
-        Successful sends return None and deliver the notifications in the order sent.
-        """
-        notifier = self.make_notifier()
-        notes = [make_notification("k-1"), make_notification("k-2", ticket_id="T-2")]
-        for note in notes:
-            assert notifier.send(note) is None  # type: ignore[func-returns-value]
-        seen = self.delivered(notifier)
-        if seen is None:
-            pytest.skip("delivered() is not overridden: delivery cannot be observed")
-        assert notes == list(seen)
-
-    def test_sending_again_is_allowed(self) -> None:
-        """
-        Delivery is at least once: sending the same notification again does not raise.
-        """
-        notifier = self.make_notifier()
-        note = make_notification("k-1")
-        notifier.send(note)
-        notifier.send(note)
-
-    def test_failure_raises_a_deskflow_error(self) -> None:
-        """
-        A notifier that cannot deliver raises a DeskflowError, which the outbox retries.
-        """
-        notifier = self.make_failing_notifier()
-        if notifier is None:
-            pytest.skip("make_failing_notifier() is not overridden")
-        with pytest.raises(DeskflowError):
-            notifier.send(make_notification("k-1"))
