@@ -59,6 +59,7 @@ def test_without_hypothesis_the_entry_point_loads_nothing() -> None:
     assert "[] False" == out.stdout.strip()
 
 
+@pytest.mark.slow
 def test_no_profile_is_loaded_unless_asked(pytester: pytest.Pytester) -> None:
     """
     The plugin registers its profiles but a session without --deskflow-profile keeps
@@ -79,6 +80,7 @@ def test_no_profile_is_loaded_unless_asked(pytester: pytest.Pytester) -> None:
         ("deskflow-ci", ["deskflow-ci", "300", "None", "60"]),
     ],
 )
+@pytest.mark.slow
 def test_deskflow_profile_loads_a_profile(
     pytester: pytest.Pytester, option: str, expected: list[str]
 ) -> None:
@@ -94,6 +96,7 @@ def test_deskflow_profile_loads_a_profile(
     result.stdout.fnmatch_lines([f"deskflow: Hypothesis profile {expected[0]}"])
 
 
+@pytest.mark.slow
 def test_the_profile_can_come_from_the_ini_file_or_hypothesis(pytester: pytest.Pytester) -> None:
     """
     The ini option deskflow_profile loads a profile, and Hypothesis' own
@@ -110,6 +113,7 @@ def test_the_profile_can_come_from_the_ini_file_or_hypothesis(pytester: pytest.P
     assert "deskflow-dev" == _probe(by_hypothesis)[0]
 
 
+@pytest.mark.slow
 def test_an_unknown_profile_is_a_usage_error(pytester: pytest.Pytester) -> None:
     """
     A profile name the plugin does not know stops the session, naming the choices.
@@ -241,6 +245,7 @@ def test_the_database_url_skips_without_one(pytester: pytest.Pytester) -> None:
         pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
+@pytest.mark.slow
 def test_the_plugin_can_be_turned_off(pytester: pytest.Pytester) -> None:
     """
     -p no:deskflow removes the plugin: its fixtures and options are gone.
@@ -251,6 +256,7 @@ def test_the_plugin_can_be_turned_off(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*fixture 'deskflow_clock' not found*"])
 
 
+@pytest.mark.slow
 def test_a_suite_that_asks_nothing_runs_as_before(pytester: pytest.Pytester) -> None:
     """
     A suite with its own fixtures named like deskflow's ideas (desk, clock) and its own
