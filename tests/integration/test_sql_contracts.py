@@ -5,15 +5,14 @@ deskflow's SQL adapter passes the contract suite that every repository must pass
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy
 
 from deskflow.adapters.sql import SqlTicketRepository, engine_for
+from deskflow.ports import TicketRepository
 from deskflow.testing.contracts import TicketRepositoryContract
-from stores import empty_store
+from deskflow.testing.sql_contracts import SqlTicketRepositoryContract
 
 
 class TestSqlRepository(TicketRepositoryContract):
@@ -21,58 +20,31 @@ class TestSqlRepository(TicketRepositoryContract):
     SqlTicketRepository on in-memory SQLite honours the TicketRepository contract.
     """
 
-    @pytest.fixture(autouse=True)
-    def _dispose_engines(self) -> Iterator[None]:
+    def make_repository(self) -> SqlTicketRepository:
+        return SqlTicketRepository(engine_for("sqlite://"), migrate=True)
+
+    def close_repository(self, repository: TicketRepository) -> None:
         # Closed explicitly: an unclosed sqlite3 connection warns (Python 3.13+).
-        self.engines: list[sqlalchemy.Engine] = []
-        yield
-        for engine in self.engines:
-            engine.dispose()
-
-    def make_engine(self) -> sqlalchemy.Engine:
-        """
-        A new, empty database.
-        """
-        return engine_for("sqlite://")
-
-    def make_repository(self) -> SqlTicketRepository:
-        engine = self.make_engine()
-        self.engines.append(engine)
-        return SqlTicketRepository(engine, migrate=True)
+        assert isinstance(repository, SqlTicketRepository)
+        repository.engine.dispose()
 
 
-class _OneDatabasePerTest(TestSqlRepository):
-    # One database per test, migrated once; later calls (Hypothesis examples) empty its
-    # tables in place, which costs milliseconds where a new database costs tens of them.
-
-    def make_repository(self) -> SqlTicketRepository:
-        if self.engines:
-            empty_store(self.engines[0])
-            return SqlTicketRepository(self.engines[0])
-        return super().make_repository()
-
-
-class TestSqliteFileRepository(_OneDatabasePerTest):
+class TestSqliteFileRepository(SqlTicketRepositoryContract):
     """
-    SqlTicketRepository on a SQLite file (WAL, busy timeout) honours the contract too.
+    SqlTicketRepository on a SQLite file (WAL, busy timeout) honours the contract too, run
+    the way a host runs it on its own database.
     """
 
-    @pytest.fixture(autouse=True)
-    def _directory(self, tmp_path: Path) -> None:
-        self.directory = tmp_path
-
-    def make_engine(self) -> sqlalchemy.Engine:
-        return engine_for(f"sqlite:///{self.directory / 'desk.db'}")
+    @pytest.fixture
+    def deskflow_database_url(self, tmp_path: Path) -> str:
+        return f"sqlite:///{tmp_path / 'desk.db'}"
 
 
-class TestPostgresRepository(_OneDatabasePerTest):
+class TestPostgresRepository(SqlTicketRepositoryContract):
     """
     SqlTicketRepository on a real PostgreSQL server honours the contract too.
     """
 
-    @pytest.fixture(autouse=True)
-    def _database(self, postgres_url: str) -> None:
-        self.url = postgres_url
-
-    def make_engine(self) -> sqlalchemy.Engine:
-        return engine_for(self.url)
+    @pytest.fixture
+    def deskflow_database_url(self, postgres_url: str) -> str:
+        return postgres_url

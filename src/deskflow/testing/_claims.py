@@ -12,6 +12,7 @@ import pytest
 
 from deskflow.exceptions import ConcurrencyError, InvalidInput
 from deskflow.ports import TicketRepository
+from deskflow.testing._lifecycle import RepositoryLifecycle
 from deskflow.testing._model import T0, after_hours, commented, open_ticket
 
 LEASE = timedelta(minutes=5)
@@ -27,17 +28,11 @@ def number(ticket_id: str, prefix: str) -> int:
     return int(tail)
 
 
-class ClaimsContract:
+class ClaimsContract(RepositoryLifecycle):
     """
     What ``next_id``, ``claim_due`` and ``release_due`` must do; mixed into
     TicketRepositoryContract.
     """
-
-    def make_repository(self) -> TicketRepository:
-        """
-        Return a new, empty repository of the adapter under test.
-        """
-        raise NotImplementedError(f"{type(self).__name__} must define make_repository()")
 
     # -- next_id ---------------------------------------------------------------------------
 
@@ -45,7 +40,7 @@ class ClaimsContract:
         """
         next_id(prefix) returns PREFIX-<n> with n growing at each call.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         numbers = [number(repo.next_id("INC"), "INC") for _ in range(5)]
         assert sorted(set(numbers)) == numbers
         assert all(n >= 1 for n in numbers)
@@ -54,7 +49,7 @@ class ClaimsContract:
         """
         Ids allocated under one prefix do not use up the numbers of another.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         first_inc = number(repo.next_id("INC"), "INC")
         for _ in range(3):
             repo.next_id("INC")
@@ -67,7 +62,7 @@ class ClaimsContract:
         Even around ids a host stored itself, every id next_id returns is new, and asking
         again after a ConcurrencyError always ends with the ticket stored.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         for taken in ("INC-1", "INC-2", "INC-4"):
             repo.add(open_ticket(taken))
         seen: list[str] = []
@@ -88,7 +83,7 @@ class ClaimsContract:
         """
         Threads calling next_id at once get distinct ids.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         got: list[str] = []
         errors: list[BaseException] = []
         lock = threading.Lock()
@@ -118,7 +113,7 @@ class ClaimsContract:
         """
         A blank or non-string prefix is InvalidInput.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         with pytest.raises(InvalidInput):
             repo.next_id(prefix)  # type: ignore[arg-type]
 
@@ -135,7 +130,7 @@ class ClaimsContract:
         Claims by two owners at once split the due tickets, earliest first; each owner may
         claim its own again, and due() still lists them all (it only reads).
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         ids = self._due_set(repo)
         now = after_hours(1)
         first = repo.claim_due(now, 3, owner="w1", lease=LEASE)
@@ -150,7 +145,7 @@ class ClaimsContract:
         """
         claim_due returns only tickets with next_check_at <= now, ties by id, at most limit.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         for ticket_id, hours in (("T-3", 2), ("T-1", 3), ("T-2", 2), ("T-4", 9)):
             repo.add(open_ticket(ticket_id), next_check_at=after_hours(hours))
         repo.add(open_ticket("T-5"))
@@ -165,7 +160,7 @@ class ClaimsContract:
         """
         A claim holds while its lease runs; once it has run out, another owner may claim.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         repo.add(open_ticket("T-1"), next_check_at=T0)
         assert ["T-1"] == repo.claim_due(T0, 10, owner="w1", lease=LEASE)
         almost = T0 + LEASE - timedelta(microseconds=1)
@@ -178,7 +173,7 @@ class ClaimsContract:
         release_due ends the owner's claims (another owner may claim at once); it ignores
         others' claims and unknown ids.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         ids = self._due_set(repo, 3)
         now = after_hours(1)
         assert ids == repo.claim_due(now, 10, owner="w1", lease=LEASE)
@@ -193,7 +188,7 @@ class ClaimsContract:
         """
         release_due with retry_at backs the ticket off: it is due again at retry_at.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         repo.add(open_ticket("T-1"), next_check_at=T0)
         repo.add(open_ticket("T-2"), next_check_at=T0)
         assert ["T-1", "T-2"] == repo.claim_due(T0, 10, owner="w1", lease=LEASE)
@@ -207,7 +202,7 @@ class ClaimsContract:
         """
         Saving a claimed ticket ends the claim: if it is still due, anyone may claim it.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         ticket = open_ticket("T-1")
         repo.add(ticket, next_check_at=T0)
         assert ["T-1"] == repo.claim_due(T0, 10, owner="w1", lease=LEASE)
@@ -234,7 +229,7 @@ class ClaimsContract:
         A naive now, a bad limit, a blank owner or a lease that is not a positive timedelta
         is InvalidInput, and claims nothing.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         repo.add(open_ticket("T-1"), next_check_at=T0)
         with pytest.raises(InvalidInput):
             repo.claim_due(now, limit, owner=owner, lease=lease)  # type: ignore[arg-type]
@@ -244,7 +239,7 @@ class ClaimsContract:
         """
         A blank owner, ids that are not strings or a naive retry_at is InvalidInput.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         with pytest.raises(InvalidInput):
             repo.release_due(" ", ["T-1"])
         with pytest.raises(InvalidInput):

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from deskflow.enums import Priority, TicketKind
@@ -19,6 +19,7 @@ from deskflow.exceptions import InvalidInput
 from deskflow.fields import FieldsChanged, FieldValue, TagsChanged
 from deskflow.ports import TicketRepository
 from deskflow.queries import MAX_LIMIT, ORDERS, Order, TicketQuery, encode_cursor, sort_key
+from deskflow.testing._lifecycle import RepositoryLifecycle
 from deskflow.testing._model import AGENT, T0, commented, open_ticket
 from deskflow.ticket import Ticket
 from deskflow.workflows import INCIDENT, SERVICE_REQUEST
@@ -143,16 +144,10 @@ def listing(stored: Stored, query: TicketQuery, order: Order) -> list[Ticket]:
     return sorted(matched, key=lambda t: sort_key(t, order), reverse=order.startswith("-"))
 
 
-class FindContract:
+class FindContract(RepositoryLifecycle):
     """
     What ``find`` must do; mixed into TicketRepositoryContract.
     """
-
-    def make_repository(self) -> TicketRepository:
-        """
-        Return a new, empty repository of the adapter under test.
-        """
-        raise NotImplementedError(f"{type(self).__name__} must define make_repository()")
 
     def _walk(
         self, repo: TicketRepository, query: TicketQuery, order: Order, limit: int
@@ -177,7 +172,6 @@ class FindContract:
         (given the stored next check time) and sort_key say.
         """
 
-        @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
         @given(
             stored=stored_tickets(),
             query=ticket_queries(),
@@ -185,21 +179,21 @@ class FindContract:
             limit=st.integers(1, 4),
         )
         def check(stored: Stored, query: TicketQuery, order: Order, limit: int) -> None:
-            repo = self.make_repository()
+            repo = self.fresh()
             for ticket, at in stored:
                 repo.add(ticket, next_check_at=at)
             got = self._walk(repo, query, order, limit)
             assert [t.id for t in listing(stored, query, order)] == [t.id for t in got]
             assert listing(stored, query, order) == got
 
-        check()
+        self.run_property(check)
 
     def test_field_and_tag_filters_follow_saves(self) -> None:
         """
         Custom field and tag filters see what later saves set, change, clear, add and
         remove, and "not set" (None) lists the tickets without the field.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         ticket = open_ticket("T-1")
         repo.add(ticket)
         repo.add(open_ticket("T-2"))
@@ -230,7 +224,7 @@ class FindContract:
         """
         A query matching nothing gives an empty page with no next cursor.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         repo.add(open_ticket("T-1"))
         page = repo.find(TicketQuery(states={"closed"}))
         assert ([], None) == (list(page), page.next_cursor)
@@ -241,7 +235,7 @@ class FindContract:
         due_before lists the tickets whose stored next check is set and earlier than it,
         following saves that move or clear it.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         ticket = open_ticket("T-1")
         repo.add(ticket, next_check_at=T0 + timedelta(hours=1))
         repo.add(open_ticket("T-2"), next_check_at=T0 + timedelta(hours=3))
@@ -256,7 +250,7 @@ class FindContract:
         Tickets saved or added between two pages neither repeat nor shift the next page:
         it starts right after the last ticket of the previous one.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         tickets = [open_ticket(f"T-{i}", at=T0 + timedelta(minutes=i)) for i in range(5)]
         for ticket in tickets:
             repo.add(ticket)
@@ -286,7 +280,7 @@ class FindContract:
         A cursor that is not one, a cursor of another order, an unknown order, a page size
         outside 1..MAX_LIMIT or a query that is not a TicketQuery is InvalidInput.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         repo.add(open_ticket("T-1"))
         with pytest.raises(InvalidInput):
             call(repo)
@@ -295,6 +289,6 @@ class FindContract:
         """
         A page of MAX_LIMIT is allowed.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         repo.add(open_ticket("T-1"))
         assert ["T-1"] == [t.id for t in repo.find(TicketQuery(), limit=MAX_LIMIT)]

@@ -9,12 +9,13 @@ import dataclasses
 from datetime import datetime, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from deskflow.exceptions import InvalidInput
 from deskflow.outbox import DeliveryFailure, OutboxItem
 from deskflow.ports import TicketRepository
+from deskflow.testing._lifecycle import RepositoryLifecycle
 from deskflow.testing._model import T0, commented, make_notification, open_ticket
 
 LEASE = timedelta(minutes=5)
@@ -34,23 +35,17 @@ def _queue(repo: TicketRepository, count: int, *, ticket_id: str = "T-1") -> lis
     return [n.dedup_key for n in notes]
 
 
-class OutboxContract:
+class OutboxContract(RepositoryLifecycle):
     """
     What ``claim_notifications``, ``mark_failed``, ``dead_letters`` and ``retry_dead`` must
     do; mixed into TicketRepositoryContract.
     """
 
-    def make_repository(self) -> TicketRepository:
-        """
-        Return a new, empty repository of the adapter under test.
-        """
-        raise NotImplementedError(f"{type(self).__name__} must define make_repository()")
-
     def test_claim_notifications_is_oldest_first(self) -> None:
         """
         Claimed items come oldest first, each with its notification and no attempts yet.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         queued = _queue(repo, 4)
         claimed = repo.claim_notifications(T0, 3, owner="w1", lease=LEASE)
         assert queued[:3] == keys(claimed)
@@ -66,7 +61,7 @@ class OutboxContract:
         Owners claiming at once split the outbox; an item is anyone's again once its lease
         has run out, and its owner may claim it again meanwhile.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         queued = _queue(repo, 5)
         first = keys(repo.claim_notifications(T0, 2, owner="w1", lease=LEASE))
         second = keys(repo.claim_notifications(T0, 10, owner="w2", lease=LEASE))
@@ -81,7 +76,7 @@ class OutboxContract:
         """
         mark_delivered removes claimed items: neither pending nor claimable again.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         queued = _queue(repo, 3)
         claimed = keys(repo.claim_notifications(T0, 2, owner="w1", lease=LEASE))
         repo.mark_delivered(claimed)
@@ -94,7 +89,7 @@ class OutboxContract:
         mark_failed counts the attempt, keeps the error and ends the claim; the item stays
         pending but is not claimable before its retry time, then is anyone's.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         (key,) = _queue(repo, 1)
         repo.claim_notifications(T0, 10, owner="w1", lease=LEASE)
         retry = T0 + timedelta(minutes=2)
@@ -120,7 +115,7 @@ class OutboxContract:
         A failure with no retry time makes a dead letter: listed by dead_letters, neither
         pending nor claimable, until retry_dead revives it with no attempts counted.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         queued = _queue(repo, 3)
         repo.claim_notifications(T0, 10, owner="w1", lease=LEASE)
         repo.mark_failed([DeliveryFailure(queued[1], "bounced", None)])
@@ -153,7 +148,7 @@ class OutboxContract:
         With many always-failing items older than a good one, a claim of one item after
         they are backed off returns the good one.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         failing = _queue(repo, 30)
         good = make_notification("k-good", ticket_id="T-2", at=T0 + timedelta(hours=1))
         repo.add(open_ticket("T-2"), outbox=[good])
@@ -170,7 +165,7 @@ class OutboxContract:
         """
         Queuing a key again while it is claimed, dead or revived queues nothing new.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         ticket = open_ticket("T-1")
         repo.add(ticket, outbox=[make_notification("k-1")])
         repo.claim_notifications(T0, 10, owner="w1", lease=LEASE)
@@ -189,7 +184,7 @@ class OutboxContract:
         """
         mark_failed of unknown or delivered keys changes nothing.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         queued = _queue(repo, 2)
         repo.mark_delivered(queued[:1])
         repo.mark_failed(
@@ -217,7 +212,7 @@ class OutboxContract:
         """
         Bad arguments to the outbox calls are InvalidInput and change nothing.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         _queue(repo, 1)
         with pytest.raises(InvalidInput):
             call(repo)  # type: ignore[operator]
@@ -230,12 +225,11 @@ class OutboxContract:
         eligible, and nothing is lost.
         """
 
-        @settings(deadline=None)
         @given(steps=st.lists(_STEP, max_size=30))
         def check(steps: list[tuple[int, int, int, int, int]]) -> None:
-            _OutboxModel(self.make_repository()).run(steps)
+            _OutboxModel(self.fresh()).run(steps)
 
-        check()
+        self.run_property(check)
 
 
 #: (owner, what: 0 claim / 1 deliver / 2 fail / 3 fail for good / 4 revive the dead, how

@@ -6,11 +6,12 @@ or not at all.
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from deskflow.exceptions import ConcurrencyError, InvalidInput, NotFound
 from deskflow.ports import TicketRepository, TicketWrite
+from deskflow.testing._lifecycle import RepositoryLifecycle
 from deskflow.testing._model import after_hours, commented, make_notification, open_ticket
 from deskflow.ticket import Ticket
 
@@ -29,22 +30,16 @@ def _snapshot(repo: TicketRepository, ids: list[str]) -> tuple[object, ...]:
     )
 
 
-class SaveAllContract:
+class SaveAllContract(RepositoryLifecycle):
     """
     What ``save_all`` must do; mixed into TicketRepositoryContract.
     """
-
-    def make_repository(self) -> TicketRepository:
-        """
-        Return a new, empty repository of the adapter under test.
-        """
-        raise NotImplementedError(f"{type(self).__name__} must define make_repository()")
 
     def test_save_all_writes_every_ticket(self) -> None:
         """
         One save_all stores a changed ticket and a new one, with their checks and outboxes.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         old = open_ticket("T-1")
         repo.add(old)
         changed, new = commented(old), open_ticket("T-2")
@@ -63,7 +58,7 @@ class SaveAllContract:
         """
         An empty write is accepted and stores nothing.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         repo.save_all([])
         assert [] == repo.due(after_hours(1000), limit=10)
 
@@ -71,7 +66,7 @@ class SaveAllContract:
         """
         A write naming one ticket twice is InvalidInput and stores nothing.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         ticket = open_ticket("T-1")
         with pytest.raises(InvalidInput):
             repo.save_all([TicketWrite(ticket, None), TicketWrite(commented(ticket), None)])
@@ -82,7 +77,7 @@ class SaveAllContract:
         """
         A ticket older than the version it claims to replace is InvalidInput; nothing changes.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         first = open_ticket("T-1")
         repo.add(first)
         second = commented(first)
@@ -99,15 +94,14 @@ class SaveAllContract:
         """
 
         # Given inside the test, so each subclass runs its own examples (one executor each).
-        @settings(deadline=None)
         @given(stale=st.integers(0, 2), taken=st.booleans(), order=st.permutations(range(3)))
         def check(stale: int, taken: bool, order: list[int]) -> None:
             self._check_all_or_nothing(stale, taken, order)
 
-        check()
+        self.run_property(check)
 
     def _check_all_or_nothing(self, stale: int, taken: bool, order: list[int]) -> None:
-        repo = self.make_repository()
+        repo = self.fresh()
         stored = [open_ticket(f"T-{i}") for i in range(3)]
         for ticket in stored:
             repo.add(ticket, next_check_at=after_hours(5))

@@ -11,29 +11,53 @@ method; pytest collects every test the contract defines::
         def make_repository(self):
             return SqliteTicketRepository(":memory:")
 
+        def close_repository(self, repository):
+            repository.close()
+
 The contract classes' names do not start with ``Test``, so pytest does not collect them on
-their own. The factory is called once per test (and once per Hypothesis example), so each
-test starts from an empty store. Needs the ``testing`` extra (pytest and Hypothesis).
+their own. The factory is called once per test and once per Hypothesis example, so each
+starts from an empty store; the closing hook (``close_repository``, ``close_notifier``...;
+by default the adapter's ``close()`` if it has one) runs after each of them, failed or not,
+so an adapter over a real database gives its connections back example by example. Every
+suite's property tests run under its ``contract_settings()``: no deadline and no
+slowness health checks, the number of examples from the profile in force; the
+``setup_example()`` / ``teardown_example()`` hooks run around each example. Suites:
+`TicketRepositoryContract` (with ids, claims, the outbox, paging and ``save_all``),
+`NotifierContract`, `ClockContract`, `KnowledgeBaseContract` and
+`PeopleDirectoryContract`; [`deskflow.testing.sql_contracts`][deskflow.testing.sql_contracts]
+runs the first on deskflow's SQL repository against a database you name. Needs the
+``testing`` extra (pytest and Hypothesis).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from deskflow.exceptions import ConcurrencyError, DeskflowError, InvalidInput, NotFound
-from deskflow.notifications import Notification
-from deskflow.ports import Notifier, TicketRepository
+from deskflow.exceptions import ConcurrencyError, InvalidInput, NotFound
+from deskflow.ports import TicketRepository
 from deskflow.workflows import INCIDENT
 
-__all__ = ["NotifierContract", "TicketRepositoryContract", "make_notification"]
+__all__ = [
+    "ClockContract",
+    "KnowledgeBaseContract",
+    "NotifierContract",
+    "PeopleDirectoryContract",
+    "TicketRepositoryContract",
+    "make_notification",
+]
 
 from deskflow.testing import _claims, _find, _model, _outbox, _save_all
 from deskflow.testing._model import make_notification
+from deskflow.testing._ports import (
+    ClockContract,
+    KnowledgeBaseContract,
+    NotifierContract,
+    PeopleDirectoryContract,
+)
 
 _STEPS = st.tuples(
     st.sampled_from(["add", "save", "due", "deliver"]),
@@ -54,26 +78,21 @@ class TicketRepositoryContract(
     """
     What every [`TicketRepository`][deskflow.ports.TicketRepository] must do; subclass it in a test.
 
-    Override `make_repository()` to return a new, empty repository.
+    Override `make_repository()` to return a new, empty repository, and
+    `close_repository()` when a repository holds what its ``close()`` does not release.
     """
-
-    def make_repository(self) -> TicketRepository:
-        """
-        Return a new, empty repository of the adapter under test.
-        """
-        raise NotImplementedError(f"{type(self).__name__} must define make_repository()")
 
     def test_implements_the_port(self) -> None:
         """
         The adapter has every method of the TicketRepository protocol.
         """
-        assert isinstance(self.make_repository(), TicketRepository)
+        assert isinstance(self.fresh(), TicketRepository)
 
     def test_add_then_get_round_trips(self) -> None:
         """
         What is added is what get returns.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         ticket = _model.commented(_model.open_ticket("T-1"))
         repo.add(ticket)
         assert ticket == repo.get("T-1")
@@ -83,7 +102,7 @@ class TicketRepositoryContract(
         """
         Getting an id never stored raises NotFound, which is also a KeyError.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         with pytest.raises(NotFound) as caught:
             repo.get("T-404")
         assert isinstance(caught.value, KeyError)
@@ -92,7 +111,7 @@ class TicketRepositoryContract(
         """
         Adding an id already stored raises ConcurrencyError and changes nothing stored.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         first = _model.open_ticket("T-1")
         repo.add(first, next_check_at=_model.after_hours(1))
         with pytest.raises(ConcurrencyError):
@@ -110,7 +129,7 @@ class TicketRepositoryContract(
         """
         A save naming the stored version replaces the ticket.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         ticket = _model.open_ticket("T-1")
         repo.add(ticket)
         changed = _model.commented(ticket)
@@ -125,7 +144,7 @@ class TicketRepositoryContract(
         """
         A save naming another version raises ConcurrencyError; ticket, index, outbox unchanged.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         ticket = _model.open_ticket("T-1")
         repo.add(ticket, next_check_at=_model.after_hours(5), outbox=[make_notification("k-1")])
         assigned = INCIDENT.fire(ticket, "assign", actor=_model.AGENT, at=_model.T0, assignee="lee")
@@ -147,7 +166,7 @@ class TicketRepositoryContract(
         """
         Saving a ticket that was never added raises NotFound and stores nothing.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         ticket = _model.open_ticket("T-1")
         with pytest.raises(NotFound):
             repo.save(_model.commented(ticket), expected_version=ticket.version)
@@ -158,7 +177,7 @@ class TicketRepositoryContract(
         """
         Changing a loaded ticket without saving it changes nothing stored.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         ticket = _model.open_ticket("T-1")
         repo.add(ticket)
         loaded = repo.get("T-1")
@@ -171,7 +190,7 @@ class TicketRepositoryContract(
         """
         Mutating a list a query returned changes neither the store nor later answers.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         repo.add(
             _model.open_ticket("T-1"), next_check_at=_model.T0, outbox=[make_notification("k-1")]
         )
@@ -191,7 +210,7 @@ class TicketRepositoryContract(
         """
         Changing the outbox list after the call changes nothing queued.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         outbox = [make_notification("k-1")]
         repo.add(_model.open_ticket("T-1"), outbox=outbox)
         outbox.append(make_notification("k-2"))
@@ -201,7 +220,7 @@ class TicketRepositoryContract(
         """
         due returns _model.ids with next_check_at <= now, earliest first, ties by id, at most limit.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         for ticket_id, hours in (("T-3", 2), ("T-1", 3), ("T-2", 2), ("T-4", 9)):
             repo.add(_model.open_ticket(ticket_id), next_check_at=_model.after_hours(hours))
         repo.add(_model.open_ticket("T-5"))
@@ -214,7 +233,7 @@ class TicketRepositoryContract(
         """
         A ticket whose next check is exactly now is due; one a microsecond later is not.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         repo.add(_model.open_ticket("T-1"), next_check_at=_model.after_hours(1))
         repo.add(
             _model.open_ticket("T-2"),
@@ -226,7 +245,7 @@ class TicketRepositoryContract(
         """
         Next checks in different zones are ordered by the instant they name.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         plus_two = _model.after_hours(1).astimezone(timezone(timedelta(hours=2)))
         repo.add(_model.open_ticket("T-1"), next_check_at=plus_two)
         repo.add(_model.open_ticket("T-2"), next_check_at=_model.after_hours(0))
@@ -236,7 +255,7 @@ class TicketRepositoryContract(
         """
         A save replaces next_check_at; saving None takes the ticket out of due.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         ticket = _model.open_ticket("T-1")
         repo.add(ticket, next_check_at=_model.after_hours(1))
         moved = _model.commented(ticket)
@@ -250,7 +269,7 @@ class TicketRepositoryContract(
         """
         by_requester, by_state and by_assignee list current tickets by creation time.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         late = _model.open_ticket("T-1", at=_model.after_hours(2))
         early = _model.open_ticket("T-2", at=_model.after_hours(1))
         other = _model.open_ticket("T-3", at=_model.after_hours(0), requester="bob")
@@ -271,7 +290,7 @@ class TicketRepositoryContract(
         """
         open_by_alert_key finds the ticket opened from an alert while it is not final.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         ticket = _model.open_ticket("T-1", alert_key="disk-full:db1")
         repo.add(ticket)
         repo.add(_model.open_ticket("T-2", alert_key="cpu:web1"))
@@ -290,7 +309,7 @@ class TicketRepositoryContract(
         """
         Queued notifications are pending oldest first (created_at, then queue order).
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         ticket = _model.open_ticket("T-1")
         repo.add(ticket, outbox=[make_notification("k-late", at=_model.after_hours(2))])
         repo.save(
@@ -311,7 +330,7 @@ class TicketRepositoryContract(
         """
         A pending notification equals the one queued.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         note = make_notification("k-1")
         repo.add(_model.open_ticket("T-1"), outbox=[note])
         assert [note] == repo.pending_notifications(limit=10)
@@ -320,7 +339,7 @@ class TicketRepositoryContract(
         """
         Delivered keys leave the pending outbox; unknown and repeated keys are ignored.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         repo.add(
             _model.open_ticket("T-1"), outbox=[make_notification("k-1"), make_notification("k-2")]
         )
@@ -333,7 +352,7 @@ class TicketRepositoryContract(
         """
         Queuing a key already queued, pending or delivered, is a no-op.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         ticket = _model.open_ticket("T-1")
         repo.add(ticket, outbox=[make_notification("k-1"), make_notification("k-1")])
         repo.mark_delivered(["k-1"])
@@ -344,7 +363,7 @@ class TicketRepositoryContract(
         """
         A naive now or next_check_at raises InvalidInput, and nothing is written.
         """
-        repo = self.make_repository()
+        repo = self.fresh()
         naive = datetime(2026, 3, 2, 9, 0)
         with pytest.raises(InvalidInput):
             repo.add(_model.open_ticket("T-1"), next_check_at=naive)
@@ -358,76 +377,8 @@ class TicketRepositoryContract(
         Random add/save (current or stale)/due/deliver sequences agree with a dict model.
         """
 
-        @settings(deadline=None)
         @given(steps=st.lists(_STEPS, max_size=25))
         def check(steps: list[tuple[str, int, int, int | None, int | None, int]]) -> None:
-            _model.ModelRun(self.make_repository()).run(steps)
+            _model.ModelRun(self.fresh()).run(steps)
 
-        check()
-
-
-class NotifierContract:
-    """
-    What every [`Notifier`][deskflow.ports.Notifier] must do; subclass it in a test.
-
-    Override `make_notifier()`. Optionally override `delivered()` to report what
-    reached the channel (so delivery and its order are checked) and
-    `make_failing_notifier()` to return a notifier that fails the way the adapter
-    documents (so the error type is checked); the tests needing them skip otherwise.
-    """
-
-    def make_notifier(self) -> Notifier:
-        """
-        Return a new notifier of the adapter under test, able to deliver.
-        """
-        raise NotImplementedError(f"{type(self).__name__} must define make_notifier()")
-
-    def make_failing_notifier(self) -> Notifier | None:
-        """
-        Return a notifier that cannot deliver (its channel down), or None to skip that test.
-        """
-        return None
-
-    def delivered(self, notifier: Notifier) -> Sequence[Notification] | None:
-        """
-        Return what ``notifier`` delivered, oldest first, or None if that cannot be observed.
-        """
-        return None
-
-    def test_implements_the_port(self) -> None:
-        """
-        The adapter has the method of the Notifier protocol.
-        """
-        assert isinstance(self.make_notifier(), Notifier)
-
-    def test_send_delivers_in_order(self) -> None:
-        """
-        Successful sends return None and deliver the notifications in the order sent.
-        """
-        notifier = self.make_notifier()
-        notes = [make_notification("k-1"), make_notification("k-2", ticket_id="T-2")]
-        for note in notes:
-            assert notifier.send(note) is None  # type: ignore[func-returns-value]
-        seen = self.delivered(notifier)
-        if seen is None:
-            pytest.skip("delivered() is not overridden: delivery cannot be observed")
-        assert notes == list(seen)
-
-    def test_sending_again_is_allowed(self) -> None:
-        """
-        Delivery is at least once: sending the same notification again does not raise.
-        """
-        notifier = self.make_notifier()
-        note = make_notification("k-1")
-        notifier.send(note)
-        notifier.send(note)
-
-    def test_failure_raises_a_deskflow_error(self) -> None:
-        """
-        A notifier that cannot deliver raises a DeskflowError, which the outbox retries.
-        """
-        notifier = self.make_failing_notifier()
-        if notifier is None:
-            pytest.skip("make_failing_notifier() is not overridden")
-        with pytest.raises(DeskflowError):
-            notifier.send(make_notification("k-1"))
+        self.run_property(check)
