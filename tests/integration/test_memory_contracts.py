@@ -16,6 +16,7 @@ from deskflow.adapters.memory import (
     InMemoryTicketRepository,
 )
 from deskflow.notifications import Notification
+from deskflow.people import MappingPeople
 from deskflow.ports import Article, Clock, KnowledgeBase, Notifier
 from deskflow.routing import Candidate
 from deskflow.rules import PeopleDirectory
@@ -113,3 +114,15 @@ class TestPeopleDirectory(PeopleDirectoryContract):
 
     def make_people(self) -> PeopleDirectory:
         return _People()
+
+
+class TestMappingPeople(PeopleDirectoryContract):
+    """
+    The shipped MappingPeople honours the people directory contract.
+    """
+
+    def make_people(self) -> PeopleDirectory:
+        return MappingPeople(
+            {"ann": {"vip": True, "locale": "de", "timezone": "Europe/Berlin"}},
+            groups={"network": [Candidate("lee", groups={"network"})]},
+        )
