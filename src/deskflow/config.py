@@ -42,6 +42,7 @@ from deskflow._internal.automation_config import (
 from deskflow._internal.config_models import ConfigModel, doc, docs
 from deskflow._internal.config_problems import Problems, problems_of
 from deskflow._internal.config_text import day_names, parse_duration, read_source, threshold
+from deskflow._internal.survey_config import SurveySections, survey_policy
 from deskflow.approval import ApprovalPolicy, ApprovalStage
 from deskflow.calendars import BusinessCalendar
 from deskflow.desk import Desk
@@ -311,7 +312,7 @@ class _CoreConfig(_Model):
     )
 
 
-class DeskConfig(AutomationSections, _CoreConfig):
+class DeskConfig(SurveySections, AutomationSections, _CoreConfig):
     """
     The whole desk, as a configuration file describes it.
     """
@@ -497,5 +498,6 @@ def load_desk(source: object) -> Desk:
         auto_close_after=config.auto_close_after,
         limits=limits,
         directory=directory,
+        surveys=survey_policy(config),
         **automation_parts(config),
     )
