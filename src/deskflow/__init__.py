@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from deskflow.escalation import EscalationPolicy
     from deskflow.notifications import Notification
     from deskflow.outbox import Delivery
+    from deskflow.people import MappingPeople
     from deskflow.ports import Clock, Notifier, TicketRepository
     from deskflow.priority import PriorityMatrix, PriorityPolicy
     from deskflow.routing import RoutingPolicy
@@ -99,6 +100,7 @@ __all__ = [
     "InvalidInput",
     "InvalidTransition",
     "ManualClock",
+    "MappingPeople",
     "Metric",
     "NotFound",
     "Notification",
@@ -140,6 +142,7 @@ _HOMES: dict[str, str] = {
     "EscalationPolicy": "deskflow.escalation",
     "Notification": "deskflow.notifications",
     "Delivery": "deskflow.outbox",
+    "MappingPeople": "deskflow.people",
     "Clock": "deskflow.ports",
     "Notifier": "deskflow.ports",
     "TicketRepository": "deskflow.ports",
