@@ -42,7 +42,7 @@ from deskflow._internal.automation_config import (
 from deskflow._internal.config_models import ConfigModel, doc, docs
 from deskflow._internal.config_problems import Problems, problems_of
 from deskflow._internal.config_text import day_names, parse_duration, read_source, threshold
-from deskflow._internal.conversation_config import ConversationSections, people_of
+from deskflow._internal.conversation_config import ConversationSections, conversation_parts
 from deskflow._internal.survey_config import SurveySections, survey_policy
 from deskflow.approval import ApprovalPolicy, ApprovalStage
 from deskflow.calendars import BusinessCalendar
@@ -499,7 +499,7 @@ def load_desk(source: object) -> Desk:
         auto_close_after=config.auto_close_after,
         limits=limits,
         directory=directory,
-        people=people_of(config),
         surveys=survey_policy(config),
+        **conversation_parts(config, source),
         **automation_parts(config),
     )

@@ -26,6 +26,7 @@ from deskflow.exceptions import ConfigError, InvalidInput
 from deskflow.fields import CustomField
 from deskflow.limits import Limits
 from deskflow.macros import Macro
+from deskflow.messages import MessageRenderer, default_renderer
 from deskflow.outbox import DEFAULT_RULES, NotificationRule
 from deskflow.policies.notices import Directory
 from deskflow.priority import PriorityMatrix, PriorityPolicy
@@ -134,6 +135,9 @@ class Desk:
     people: PeopleDirectory | None = None
     #: Who manages whom, for rules' ``@supervisor`` and ``@manager`` recipients.
     directory: Directory | None = None
+    #: What writes the desk's messages; None: the shipped templates when the ``templates``
+    #: extra is installed, else plain messages (see [`deskflow.messages`][deskflow.messages]).
+    messages: MessageRenderer | None = None
     #: When requesters are sent a satisfaction survey; None: never.
     surveys: SurveyPolicy | None = None
 
@@ -168,6 +172,15 @@ class Desk:
                 f"expected a SurveyPolicy, got {type(self.surveys).__name__}", path=("surveys",)
             )
         check_automation(self)
+        if self.messages is not None:
+            self.messages.check(self)
+
+    @property
+    def renderer(self) -> MessageRenderer:
+        """
+        What writes the desk's messages: ``messages``, or the default renderer.
+        """
+        return self.messages if self.messages is not None else default_renderer()
 
     def workflow_for(self, ticket: Ticket) -> Workflow:
         """

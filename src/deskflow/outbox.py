@@ -10,8 +10,10 @@ and the text comes from those events alone: an internal note cannot leak into a 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -26,9 +28,14 @@ from deskflow.events import (
     StateChanged,
     TicketOpened,
 )
+from deskflow.messages import MessageRenderer, PlainRenderer, render_notifications
 from deskflow.notifications import Notification
 from deskflow.surveys import SurveySent
 from deskflow.ticket import Ticket
+
+if TYPE_CHECKING:
+    from deskflow.fields import CustomField
+    from deskflow.rules import PeopleDirectory
 
 __all__ = [
     "DEFAULT_RULES",
@@ -85,6 +92,8 @@ class DeliveryFailure:
     error: str
     retry_at: datetime | None
 
+
+_UTC = ZoneInfo("UTC")
 
 #: Who hears about an event: (template, audience, recipients) for each message, or none.
 NotificationRule = Callable[[Ticket, Event], Sequence[tuple[str, Audience, tuple[str, ...]]]]
@@ -161,16 +170,27 @@ def queue_notifications(
     at: datetime,
     *,
     rules: Sequence[NotificationRule] = DEFAULT_RULES,
+    renderer: MessageRenderer | None = None,
+    people: PeopleDirectory | None = None,
+    fields: Mapping[str, CustomField] | None = None,
+    zone: ZoneInfo | None = None,
 ) -> tuple[Ticket, list[Notification]]:
     """
     Decide the notifications for the events ``after`` has beyond ``before`` (all of them
     for a new ticket, ``before=None``).
+
+    Each is written by ``renderer`` (plain messages unless given) for its audience from
+    that audience's view of the ticket alone, in the locale and time zone of its recipients
+    in ``people`` (``zone`` for those without one; UTC unless given); ``fields`` are the
+    desk's custom field declarations, which say what a requester may see (see
+    [`render_notifications()`][deskflow.messages.render_notifications]).
 
     Returns the ticket with one [`NotificationQueued`][deskflow.events.NotificationQueued] event per
     notification (the audit trail of who was told what) and the notifications, for the
     repository's outbox in the same save.
     """
     notifications: list[Notification] = []
+    writer = renderer if renderer is not None else PlainRenderer()
     start = 0 if before is None else before.version
     for position in range(start, after.version):
         event = after.history[position]
@@ -180,16 +200,18 @@ def queue_notifications(
             for template, audience, recipients in rule(after, event):
                 if audience is Audience.REQUESTER and event.internal:
                     continue  # requesters never hear of staff-only entries
-                notifications.append(
-                    Notification(
-                        dedup_key=f"{after.id}#{position}:{template}",
-                        ticket_id=after.id,
-                        recipients=recipients,
-                        template=template,
-                        audience=audience,
-                        subject=f"[{after.id}] {after.title}",
-                        body=event.describe(),
-                        created_at=at,
+                notifications.extend(
+                    render_notifications(
+                        after,
+                        position,
+                        template,
+                        audience,
+                        recipients,
+                        at,
+                        renderer=writer,
+                        people=people,
+                        fields=fields,
+                        zone=zone or _UTC,
                     )
                 )
     ticket = after

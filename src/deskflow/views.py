@@ -33,6 +33,7 @@ __all__ = [
     "STAFF",
     "TicketView",
     "audience_may_see",
+    "seen_event",
     "sees_internal",
     "visible",
     "visible_comments",
@@ -180,6 +181,26 @@ def _redacted(events: tuple[Event, ...], public: frozenset[str]) -> tuple[Event,
             event = attrs.evolve(event, changes=shown)
         out.append(event)
     return tuple(out)
+
+
+def seen_event(
+    audience: Actor | Role | str,
+    event: Event,
+    *,
+    fields: Mapping[str, CustomField] | None = None,
+) -> Event | None:
+    """
+    ``event`` as ``audience`` sees it in [`visible()`][deskflow.views.visible]'s history:
+    as it is for staff; for anyone else None when it is internal, and a field change showing
+    only the public fields (None when it changes no public field).
+    """
+    if not audience_may_see(audience, event):
+        return None
+    if sees_internal(audience):
+        return event
+    public = frozenset(name for name, spec in (fields or {}).items() if not spec.staff_only)
+    shown = _redacted((event,), public)
+    return shown[0] if shown else None
 
 
 def visible(

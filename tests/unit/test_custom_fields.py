@@ -392,7 +392,7 @@ def test_requesters_are_never_notified_of_staff_only_fields_or_tags() -> None:
         return [("anything", Audience.REQUESTER, (ticket.requester,))]
 
     _, ticket = _worked()
-    _, sent = queue_notifications(None, ticket, T0, rules=(tell_everything,))
+    _, sent = queue_notifications(None, ticket, T0, rules=(tell_everything,), fields=FIELDS)
     bodies = " ".join(n.body for n in sent)
     assert sent
     assert "LT-1" in bodies

@@ -7,16 +7,26 @@ templates of what they are told).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ConfigDict, field_validator
 
 from deskflow._internal.config_models import ConfigModel, doc, docs
+from deskflow.exceptions import ConfigError
+from deskflow.messages import MessageRenderer
 from deskflow.people import MappingPeople
 from deskflow.routing import Candidate
 
-__all__ = ["ConversationSections", "PersonSpec", "people_of"]
+__all__ = [
+    "ConversationSections",
+    "MessagesSpec",
+    "PersonSpec",
+    "conversation_parts",
+    "messages_of",
+    "people_of",
+]
 
 #: "de", "en_GB", "pt-BR", "zh_Hant_TW": a language, then optional script/region parts.
 LOCALE = re.compile(r"[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*")
@@ -65,6 +75,38 @@ class PersonSpec(ConfigModel):
         return value
 
 
+class TemplatePartsSpec(ConfigModel):
+    """
+    One template in one locale: its text (the subject line, then the body) and its HTML.
+    """
+
+    text: str = doc("The subject on the first line, then the plain-text body.", "Hi\n\nBody")
+    html: str | None = doc("The HTML body.", "<p>Body</p>", None)
+
+
+class MessagesSpec(ConfigModel):
+    """
+    The templates of the desk's messages.
+    """
+
+    default_locale: str = doc("The locale of readers without one, and the fallback.", "de", "en")
+    folder: str | None = doc(
+        "A folder of templates, `<locale>/<name>.txt` and `.html` (relative to the file).",
+        "templates",
+        None,
+    )
+    templates: dict[str, dict[str, str | TemplatePartsSpec]] = docs(
+        "Templates by name and locale: the text, or a table of text and html.",
+        {"ticket_resolved": {"de": "[{{ ticket.id }}] Gelöst\n\nHallo {{ recipient }}, ..."}},
+        dict,
+    )
+
+    @field_validator("default_locale")
+    @classmethod
+    def _default_locale(cls, value: str) -> str:
+        return checked_locale(value)
+
+
 class ConversationSections(ConfigModel):
     """
     The sections about people and what they are told.
@@ -76,6 +118,49 @@ class ConversationSections(ConfigModel):
         {"ann.requester": {"name": "Ann", "locale": "de", "timezone": "Europe/Berlin"}},
         dict,
     )
+    messages: MessagesSpec | None = doc(
+        "The templates of the desk's messages; unset, the shipped ones (English and German).",
+        {"default_locale": "de", "folder": "templates"},
+        None,
+    )
+
+
+def messages_of(config: ConversationSections, source: object) -> MessageRenderer | None:
+    """
+    The renderer the ``[messages]`` table describes (None without one): the shipped
+    templates with the folder's and the table's over them. Needs the ``templates`` extra.
+    """
+    spec = config.messages
+    if spec is None:
+        return None
+    try:
+        from deskflow.templates import Templates
+    except ImportError:
+        raise ConfigError(
+            "[messages] needs the templates extra: pip install 'deskflow[templates]'",
+            path=("messages",),
+        ) from None
+    folder: Path | None = None
+    if spec.folder is not None:
+        folder = Path(spec.folder)
+        if not folder.is_absolute() and isinstance(source, str | Path):
+            folder = Path(source).parent / folder
+    overrides = {
+        name: {
+            locale: part if isinstance(part, str) else part.model_dump(exclude_none=True)
+            for locale, part in by_locale.items()
+        }
+        for name, by_locale in spec.templates.items()
+    }
+    return Templates(default_locale=spec.default_locale, folder=folder, overrides=overrides)
+
+
+def conversation_parts(config: ConversationSections, source: object) -> dict[str, Any]:
+    """
+    The keyword arguments of [`Desk`][deskflow.desk.Desk] these sections describe: its
+    ``people`` and ``messages``.
+    """
+    return {"people": people_of(config), "messages": messages_of(config, source)}
 
 
 def people_of(config: ConversationSections) -> MappingPeople | None:

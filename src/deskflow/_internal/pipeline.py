@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Literal, TypeAlias
+from zoneinfo import ZoneInfo
 
 from deskflow import commands
 from deskflow._internal import checks as _checks
@@ -186,7 +187,14 @@ class Pipeline:
             if prior is not None and ticket.version == prior.version:
                 continue  # unchanged: nothing to write
             ticket, outbox = queue_notifications(
-                prior, ticket, now, rules=self.desk.notification_rules
+                prior,
+                ticket,
+                now,
+                rules=self.desk.notification_rules,
+                renderer=self.desk.renderer,
+                people=self.desk.people,
+                fields=self.desk.fields,
+                zone=ZoneInfo(self.desk.sla_for(ticket).calendar_for(ticket).timezone),
             )
             # Every check before the write: the actor sees what they changed.
             require(policy, actor, Permission.VIEW, ticket)
