@@ -295,3 +295,38 @@ def test_staff_get_their_own_templates() -> None:
     assert f"[{opened.id}] Assigned to you: VPN down" == assigned.subject
     assert assigned.body.startswith("Hello Kim,")
     assert "from Ann Smith was assigned to you" in assigned.body
+
+
+def test_every_template_is_documented_with_its_variables() -> None:
+    """docs/notifications.md lists every template with its event variables, and every
+    common and ticket variable."""
+    from deskflow._internal.template_catalog import COMMON, EVENT_COMMON, TICKET
+
+    docs = (Path(__file__).parents[2] / "docs" / "notifications.md").read_text("utf-8")
+    for name, info in CATALOG.items():
+        (row,) = [line for line in docs.splitlines() if line.startswith(f"| `{name}` |")]
+        if name != "notice":  # the fallback's event may carry anything
+            assert all(f"`{variable}`" in row for variable in info.event)
+    for variable in (
+        *COMMON,
+        *(f"ticket.{t}" for t in TICKET),
+        *(f"event.{e}" for e in EVENT_COMMON),
+    ):
+        assert f"| `{variable}` |" in docs
+
+
+def test_escalation_reasons_show_times_as_the_reader_reads_them() -> None:
+    """An SLA notice's reason carries its instant in the reader's zone, not an ISO stamp."""
+    from deskflow.escalation import Notify
+
+    ticket = Notify(
+        recipients=["lee"],
+        template="sla-breach",
+        dedup_key="k",
+        reason="resolution passed 100% at 2026-03-02T10:00:00+00:00",
+    ).apply_to(incident("INC-7"), INCIDENT, T0)
+    message = Templates().render(
+        _request(ticket, template="sla-breach", locale="de", audience=Audience.STAFF)
+    )
+    assert "Anlass: resolution passed 100% at 2. März 2026, 11:00 MEZ" in message.body
+    assert "2026-03-02T" not in message.body

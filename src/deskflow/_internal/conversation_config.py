@@ -80,7 +80,9 @@ class TemplatePartsSpec(ConfigModel):
     One template in one locale: its text (the subject line, then the body) and its HTML.
     """
 
-    text: str = doc("The subject on the first line, then the plain-text body.", "Hi\n\nBody")
+    text: str = doc(
+        "The subject on the first line, then the plain-text body.", "[{{ ticket.id }}] Solved"
+    )
     html: str | None = doc("The HTML body.", "<p>Body</p>", None)
 
 
@@ -97,7 +99,7 @@ class MessagesSpec(ConfigModel):
     )
     templates: dict[str, dict[str, str | TemplatePartsSpec]] = docs(
         "Templates by name and locale: the text, or a table of text and html.",
-        {"ticket_resolved": {"de": "[{{ ticket.id }}] Gelöst\n\nHallo {{ recipient }}, ..."}},
+        {"ticket_resolved": {"de": "[{{ ticket.id }}] Gelöst: {{ ticket.title }}"}},
         dict,
     )
 

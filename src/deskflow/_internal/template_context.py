@@ -7,9 +7,11 @@ filters that show instants and durations in the reader's zone and locale.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 from babel import Locale, UnknownLocaleError
@@ -91,6 +93,19 @@ def _event(request: MessageRequest) -> dict[str, Any]:
     return out
 
 
+#: An ISO 8601 instant as escalation reasons write them ("... passed 100% at 2026-03-02T...").
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})")
+
+
+def _readable(text: str, locale: str, zone: str) -> str:
+    # The audit line's instants, as the reader reads times: in their zone and locale.
+    def local(match: re.Match[str]) -> str:
+        at = datetime.fromisoformat(match.group(0).replace("Z", "+00:00"))
+        return _instant(at, babel_locale(locale) or Locale("en"), ZoneInfo(zone))
+
+    return _ISO.sub(local, text)
+
+
 def context_of(request: MessageRequest, locale: str, template: str) -> dict[str, Any]:
     """
     The variables of ``template``, from ``request`` and nothing else; an ``event.<name>``
@@ -100,6 +115,8 @@ def context_of(request: MessageRequest, locale: str, template: str) -> dict[str,
     event = _event(request)
     for name in event_names(template) or ALL_EVENT_NAMES:
         event.setdefault(name, None)
+    if isinstance(event.get("reason"), str):
+        event["reason"] = _readable(event["reason"], locale, str(request.time_zone))
     return {
         "ticket": _ticket(request),
         "event": event,
@@ -112,25 +129,27 @@ def context_of(request: MessageRequest, locale: str, template: str) -> dict[str,
     }
 
 
-def _where(context: Context) -> tuple[Locale, Any]:
+def _where(context: Context) -> tuple[Locale, ZoneInfo]:
     locale = babel_locale(str(context.get("locale", "en"))) or Locale("en")
-    from zoneinfo import ZoneInfo
-
     return locale, ZoneInfo(str(context.get("zone", "UTC")))
+
+
+def _instant(value: datetime, locale: Locale, zone: ZoneInfo) -> str:
+    # The long date, the short time and the zone: "30 March 2026, 10:15 CEST".
+    local = value.astimezone(zone)
+    day = format_date(local.date(), "long", locale=locale)
+    pattern = f"{locale.time_formats['short'].pattern} z"
+    return f"{day}, {format_time(local, pattern, tzinfo=zone, locale=locale)}"
 
 
 @pass_context
 def _datetime(context: Context, value: datetime | None, format: str | None = None) -> str:
-    # By default the long date, the short time and the zone: "30 March 2026, 10:15 CEST".
     if value is None:
         return ""
     locale, zone = _where(context)
-    local = value.astimezone(zone)
-    if format is not None:
-        return format_datetime(local, format, tzinfo=zone, locale=locale)
-    day = format_date(local.date(), "long", locale=locale)
-    pattern = f"{locale.time_formats['short'].pattern} z"
-    return f"{day}, {format_time(local, pattern, tzinfo=zone, locale=locale)}"
+    if format is None:
+        return _instant(value, locale, zone)
+    return format_datetime(value.astimezone(zone), format, tzinfo=zone, locale=locale)
 
 
 @pass_context

@@ -196,9 +196,7 @@ class _NoticeRun:
             recipients = _resolve(notice.recipients, ticket, self.directory)
             if key in fired or not recipients:
                 continue
-            # People read this (a message's "why"), the event's time beside it: no ISO stamp.
-            # The instant the threshold passed stays in the SLA report's clock thresholds.
-            reason = f"{notice.metric} passed {notice.threshold}"
+            reason = f"{notice.metric} passed {notice.threshold} at {at.isoformat()}"
             out.append(
                 Notify(
                     recipients=recipients, template=notice.template, dedup_key=key, reason=reason
