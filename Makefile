@@ -20,7 +20,7 @@ export DESKFLOW_MERMAID_JS := $(MERMAID_JS)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[testing,holidays]' --group dev
+	$(BIN)/python -m pip install --quiet -e '.[testing,holidays,templates]' --group dev
 	touch $(STAMP)
 
 demo: $(STAMP)

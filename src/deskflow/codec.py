@@ -49,6 +49,7 @@ from deskflow._internal.value_codecs import Mismatch, ValueCodec, value_codec
 from deskflow.events import Event
 from deskflow.exceptions import InvalidInput
 from deskflow.notifications import Notification
+from deskflow.surveys import SurveySent
 
 __all__ = [
     "Upcaster",
@@ -420,5 +421,5 @@ def notification_from_dict(data: Mapping[str, object]) -> Notification:
 
 
 # The base class too: a bare Event is a valid, if plain, entry of a history.
-for _builtin in (Event, *(getattr(events, name) for name in events.__all__)):
+for _builtin in (Event, *(getattr(events, name) for name in events.__all__), SurveySent):
     register_event(_builtin)

@@ -43,6 +43,7 @@ from deskflow._internal.config_models import ConfigModel, doc, docs
 from deskflow._internal.config_problems import Problems, problems_of
 from deskflow._internal.config_text import day_names, parse_duration, read_source, threshold
 from deskflow._internal.conversation_config import ConversationSections, conversation_parts
+from deskflow._internal.survey_config import SurveySections, survey_policy
 from deskflow.approval import ApprovalPolicy, ApprovalStage
 from deskflow.calendars import BusinessCalendar
 from deskflow.desk import Desk
@@ -312,7 +313,7 @@ class _CoreConfig(_Model):
     )
 
 
-class DeskConfig(ConversationSections, AutomationSections, _CoreConfig):
+class DeskConfig(SurveySections, ConversationSections, AutomationSections, _CoreConfig):
     """
     The whole desk, as a configuration file describes it.
     """
@@ -498,6 +499,7 @@ def load_desk(source: object) -> Desk:
         auto_close_after=config.auto_close_after,
         limits=limits,
         directory=directory,
+        surveys=survey_policy(config),
         **conversation_parts(config, source),
         **automation_parts(config),
     )

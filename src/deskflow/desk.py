@@ -34,6 +34,7 @@ from deskflow.routing import RoutingPolicy
 from deskflow.rules import PeopleDirectory, RuleSet
 from deskflow.sla import SlaPolicy
 from deskflow.states import Workflow
+from deskflow.surveys import SurveyPolicy
 from deskflow.ticket import Ticket
 from deskflow.workflows import INCIDENT, SERVICE_REQUEST
 
@@ -137,6 +138,8 @@ class Desk:
     #: What writes the desk's messages; None: the shipped templates when the ``templates``
     #: extra is installed, else plain messages (see [`deskflow.messages`][deskflow.messages]).
     messages: MessageRenderer | None = None
+    #: When requesters are sent a satisfaction survey; None: never.
+    surveys: SurveyPolicy | None = None
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.sla, Mapping):
@@ -163,6 +166,10 @@ class Desk:
         if not isinstance(self.limits, Limits):
             raise ConfigError(
                 f"expected a Limits, got {type(self.limits).__name__}", path=("limits",)
+            )
+        if self.surveys is not None and not isinstance(self.surveys, SurveyPolicy):
+            raise ConfigError(
+                f"expected a SurveyPolicy, got {type(self.surveys).__name__}", path=("surveys",)
             )
         check_automation(self)
         if self.messages is not None:

@@ -30,6 +30,7 @@ from deskflow.events import (
 )
 from deskflow.messages import MessageRenderer, PlainRenderer, render_notifications
 from deskflow.notifications import Notification
+from deskflow.surveys import SurveySent
 from deskflow.ticket import Ticket
 from deskflow.views import TicketView
 
@@ -117,7 +118,8 @@ def default_rule(ticket: Ticket, event: Event) -> list[tuple[str, Audience, tupl
     The messages a desk usually sends for ``event``.
 
     The requester hears that the ticket was received, every public reply, a request for
-    information, the resolution, a cancellation and approval decisions; the assignee hears of
+    information, the resolution, a cancellation, approval decisions and a satisfaction survey
+    (``satisfaction_survey``); the assignee hears of
     assignments and requester messages; hierarchical escalations, approval requests and
     automation rules' notices go to whom they name. (Approval outcomes reach the requester
     as the approve/reject state change.)
@@ -147,6 +149,8 @@ def default_rule(ticket: Ticket, event: Event) -> list[tuple[str, Audience, tupl
         out.append((event.template, Audience.STAFF, _staff(*event.notified)))
     elif isinstance(event, RuleNotified):
         out.append((event.template, event.audience, _staff(*event.recipients)))
+    elif isinstance(event, SurveySent):
+        out.append((event.template, Audience.REQUESTER, requester))
     elif isinstance(event, ApprovalRequested):
         # Nobody is asked to approve what they may not approve: their own request, or one
         # they benefit from, as the approval policy said when it asked (they may still reject

@@ -116,12 +116,22 @@ class Compliance:
 @attrs.frozen
 class Satisfaction:
     """
-    The requesters' ratings (1 to 5) given in the period, each ticket's latest one.
+    The requesters' ratings (1 to 5) given in the period, each ticket's latest one; and the
+    satisfaction surveys sent in the period, with how many of them were answered.
     """
 
     count: int = 0
     sum_of_ratings: int = 0
     satisfied: int = 0
+    surveys_sent: int = 0
+    surveys_answered: int = 0
+
+    @property
+    def response_rate(self) -> float | None:
+        """
+        The share of the surveys sent that were answered; None if none was sent.
+        """
+        return _share(self.surveys_answered, self.surveys_sent)
 
     @property
     def mean(self) -> float | None:
@@ -228,6 +238,9 @@ class DeskReport:
             "ratings": self.satisfaction.count,
             "rating_mean": self.satisfaction.mean,
             "csat": self.satisfaction.csat,
+            "surveys_sent": self.satisfaction.surveys_sent,
+            "surveys_answered": self.satisfaction.surveys_answered,
+            "survey_response_rate": self.satisfaction.response_rate,
         }
         for metric, c in self.sla.items():
             row |= {f"sla_{metric}_met": c.met, f"sla_{metric}_breached": c.breached}
@@ -274,6 +287,7 @@ def _aggregate(
         return Volume(count(opened), count(resolved), count(backlog))
 
     ratings = [f.rating[1] for f in facts if f.rating is not None and within(f.rating[0])]
+    surveyed = [f.survey[1] for f in facts if f.survey is not None and within(f.survey[0])]
     decided = [(m, met) for f in facts for m, at, met in f.clocks if within(at)]
     sla = {m: Compliance(decided.count((m, True)), decided.count((m, False))) for m in Metric}
     return DeskReport(
@@ -300,7 +314,13 @@ def _aggregate(
         reopened=sum(1 for f in resolved if f.reopened),
         escalated=sum(1 for f in resolved if f.escalated),
         sla=sla if with_sla else {},
-        satisfaction=Satisfaction(len(ratings), sum(ratings), sum(1 for r in ratings if r >= 4)),
+        satisfaction=Satisfaction(
+            len(ratings),
+            sum(ratings),
+            sum(1 for r in ratings if r >= 4),
+            surveys_sent=len(surveyed),
+            surveys_answered=sum(surveyed),
+        ),
     )
 
 
@@ -377,7 +397,9 @@ def desk_report(
     - *SLA compliance*, with ``sla`` (a policy, or a function choosing one per ticket): per
       metric, each ticket's current clock that has a target and was decided in the period,
       breached (at its breach) or met without breach (when met);
-    - *satisfaction*: each ticket's latest rating, if given in the period.
+    - *satisfaction*: each ticket's latest rating, if given in the period; and each ticket's
+      latest satisfaction survey, if sent in the period, counted as *sent* and, if the
+      requester answered it before it expired (and before ``now``), as *answered*.
 
     ``workflows`` tell which states resolve and end each kind of ticket. Empty inputs give
     zeros and None, never a division by zero.

@@ -39,6 +39,7 @@ from deskflow._internal.field_service import FieldCommands
 from deskflow._internal.listing import Reading
 from deskflow._internal.macro_service import MacroCommands
 from deskflow._internal.pipeline import DeliveryMode, checked_actor
+from deskflow._internal.survey_service import SurveyCommands
 from deskflow.actors import Actor
 from deskflow.authorization import Permission, require
 from deskflow.enums import Impact, LinkKind, Priority, TicketKind, Urgency
@@ -53,7 +54,7 @@ __all__ = ["DeliveryMode", "HelpDesk"]
 log = logging.getLogger("deskflow.service")
 
 
-class HelpDesk(MacroCommands, Reading, FieldCommands):
+class HelpDesk(MacroCommands, Reading, FieldCommands, SurveyCommands):
     """
     The commands of a help desk over a repository, a notifier and a clock.
 
@@ -63,7 +64,8 @@ class HelpDesk(MacroCommands, Reading, FieldCommands):
     taken from the host's authenticated context, never a field of a request payload.
 
     ``set_fields`` and ``tag`` record custom fields and tags (see
-    [`deskflow.fields`][deskflow.fields]).
+    [`deskflow.fields`][deskflow.fields]); ``answer_survey`` takes a requester's answer to a
+    satisfaction survey (see [`deskflow.surveys`][deskflow.surveys]).
 
     `tick()` does the time-based work of the due tickets and `deliver_pending()` hands the
     outbox to the notifier; both, like every command, run through the one pipeline. Options:

@@ -245,7 +245,7 @@ def test_a_chart_must_be_png_or_svg(sqlite_desk: str, tmp_path: Path) -> None:
             "2h30m",
         ),
         (["simulate", DESK, "--days", "1"], "SLA resolution met"),
-        (["demo"], "== SLA reports"),
+        (["demo"], "== SLA clocks"),
     ],
 )  # fmt: skip
 def test_the_console_script_runs_each_command(args: list[str], expected: str) -> None:

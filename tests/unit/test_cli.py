@@ -319,11 +319,11 @@ def test_without_the_cli_extra_main_says_what_to_install(
 
 def test_demo_prints_its_sections() -> None:
     """
-    ``deskflow demo`` keeps its output: trails, who was told what, SLA reports.
+    ``deskflow demo`` keeps its output: trails, what each person received, SLA clocks.
     """
     result = deskflow("demo")
     assert 0 == result.exit_code
-    for heading in ("== Audit trails", "== What each party was told", "== SLA reports"):
+    for heading in ("== Audit trails", "== What each person received", "== SLA clocks"):
         assert heading in result.stdout
 
 

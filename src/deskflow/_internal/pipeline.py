@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from deskflow import commands
 from deskflow._internal import checks as _checks
 from deskflow._internal.delivery import deliver_round, describe
+from deskflow._internal.survey_dispatch import offer_survey
 from deskflow.actors import SYSTEM, Actor
 from deskflow.authorization import Permission, require
 from deskflow.automation import next_rule_check, run_rules
@@ -182,6 +183,7 @@ class Pipeline:
             # The rules run in this decision: what they do is notified and saved with it
             # (a cascade past its bound raises, and nothing is stored).
             ticket = run_rules(self.desk, prior, ticket, now, timed=timed)
+            ticket = offer_survey(self.desk, self.repository, prior, ticket, now)
             if prior is not None and ticket.version == prior.version:
                 continue  # unchanged: nothing to write
             ticket, outbox = queue_notifications(

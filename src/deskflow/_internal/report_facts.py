@@ -14,6 +14,7 @@ from deskflow.enums import Metric, Trigger, Visibility
 from deskflow.events import CommentAdded, FeedbackGiven, StateChanged
 from deskflow.sla import SlaPolicy
 from deskflow.states import Workflow
+from deskflow.surveys import last_survey, survey_answered
 from deskflow.ticket import Ticket
 
 __all__ = ["Facts", "as_of", "facts_of", "utc"]
@@ -46,6 +47,8 @@ class Facts:
     rating: tuple[datetime, int] | None
     #: Each decided SLA clock: (metric, when it was decided, met without breach).
     clocks: tuple[tuple[Metric, datetime, bool], ...]
+    #: The latest satisfaction survey: when it was sent, and whether it was answered.
+    survey: tuple[datetime, bool] | None = None
 
 
 def as_of(ticket: Ticket, now: datetime) -> Ticket | None:
@@ -109,6 +112,7 @@ def facts_of(ticket: Ticket, workflow: Workflow, policy: SlaPolicy | None, now: 
                 clocks.append((metric, utc(clock.breached_at), False))
             elif clock.met_at is not None:
                 clocks.append((metric, utc(clock.met_at), True))
+    sent = last_survey(ticket)
     return Facts(
         ticket=ticket,
         opened_at=utc(ticket.created_at),
@@ -121,4 +125,5 @@ def facts_of(ticket: Ticket, workflow: Workflow, policy: SlaPolicy | None, now: 
         escalated=top_tier >= 2,
         rating=rating,
         clocks=tuple(clocks),
+        survey=None if sent is None else (utc(sent.at), survey_answered(ticket) is not None),
     )

@@ -124,6 +124,9 @@ def figures(report: DeskReport) -> list[tuple[str, str]]:
             rows.append((f"SLA {metric.value} met", f"{_share(compliance.rate)} of {decided}"))
     rows.append(("ratings", str(report.satisfaction.count)))
     rows.append(("CSAT", _share(report.satisfaction.csat)))
+    surveys = report.satisfaction
+    if surveys.surveys_sent:
+        rows.append(("surveys answered", f"{surveys.surveys_answered} of {surveys.surveys_sent}"))
     return rows
 
 
@@ -132,11 +135,12 @@ def _table(report: DeskReport, *, grouped: bool) -> Table:
     table.add_column("figure")
     table.add_column("all", justify="right")
     groups = list(report.groups.items()) if grouped else []
-    columns = [figures(part) for _, part in groups]
+    # By label: a group shows only the figures it has data for (an SLA metric, surveys).
+    columns = [dict(figures(part)) for _, part in groups]
     for key, _ in groups:
         table.add_column("(none)" if key is None else str(key), justify="right")
-    for i, (label, value) in enumerate(figures(report)):
-        table.add_row(label, value, *(column[i][1] for column in columns))
+    for label, value in figures(report):
+        table.add_row(label, value, *(column.get(label, "-") for column in columns))
     return table
 
 
