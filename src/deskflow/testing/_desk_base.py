@@ -110,6 +110,9 @@ class DeskBase(RuleBasedStateMachine):
     services: ClassVar[Sequence[str]] = ()
     #: When the clock starts (None: a Friday at 16:30 in the desk's zone, before a DST change).
     start_at: ClassVar[datetime | None] = None
+    #: The workflow triggers a requester may fire themselves (add "resolve" if yours may
+    #: resolve their own tickets); any other by a requester fails the run.
+    requester_triggers: ClassVar[frozenset[str]] = frozenset({"reply", "reopen", "close", "cancel"})
     #: Past this many tickets nothing new is opened: commands work the ones there are deeper.
     max_tickets: ClassVar[int] = 8
     #: What runs of this class reached, over all examples (steps, examples, milestones).

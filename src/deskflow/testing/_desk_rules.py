@@ -15,6 +15,7 @@ from hypothesis.stateful import Bundle, initialize, multiple, precondition, rule
 from deskflow.enums import LinkKind, Priority
 from deskflow.testing import _desk_time, _desk_work
 from deskflow.testing._desk_base import DeskBase
+from deskflow.ticket import Ticket
 
 T = TypeVar("T")
 
@@ -65,16 +66,22 @@ class DeskRules(DeskBase):
         ids: list[str] = []
         if not self.cast.requesters:
             return multiple()
-        requester = self.actor(self.cast.requesters[0])
-        # A P1 and a plain one of each kind (the P1 in the first approval category).
+        first, *others = self.cast.requesters
+        second = others[0] if others else first
+        # Of each kind, a P1 (in the first approval category) from the first requester and
+        # a plain one from the second.
         for kind in self.desk.workflows:
-            for category, level in ((self.cast.categories[0], "high"), (None, None)):
+            for requester_id, category, level in (
+                (first, self.cast.categories[0], "high"),
+                (second, None, None),
+            ):
+                requester = self.actor(requester_id)
                 view = self.attempt(
                     "open",
                     requester,
                     None,
                     lambda: self.service.open(
-                        requester,
+                        requester,  # noqa: B023 - called at once
                         title="first ticket",
                         kind=kind,
                         category=category,
@@ -85,6 +92,12 @@ class DeskRules(DeskBase):
                 if view is not None:
                     self.say(f"# opened {view.id}")
                     ids.append(view.id)
+        # And a request awaiting approval, where the desk has approvals.
+        for ticket_id in ids:
+            ticket = self.repository.get(ticket_id)
+            policy = self.desk.approval
+            if policy is not None and policy.needs_approval(ticket):
+                self.fire(ticket, "request_approval", 0)
         return multiple(*ids)
 
     @precondition(lambda self: self.stored < self.max_tickets)
@@ -153,9 +166,7 @@ class DeskRules(DeskBase):
     @rule(target=tickets, actor=workers, ticket=tickets, titles=st.lists(words, max_size=2))
     def split(self, actor: str, ticket: str, titles: list[str]) -> Any:
         who = self.actor(actor)
-        return self.opened(
-            "split", who, lambda: self.service.split(who, ticket, titles=titles)
-        )
+        return self.opened("split", who, lambda: self.service.split(who, ticket, titles=titles))
 
     # -- working a ticket --------------------------------------------------------------------
 
@@ -240,9 +251,7 @@ class DeskRules(DeskBase):
         self.command("escalate", actor, ticket, reason=reason, tier=tier, group=group)
 
     @rule(actor=workers, ticket=tickets, reason=words, group=groups)
-    def return_to_first_line(
-        self, actor: str, ticket: str, reason: str, group: str | None
-    ) -> None:
+    def return_to_first_line(self, actor: str, ticket: str, reason: str, group: str | None) -> None:
         self.command("return_to_first_line", actor, ticket, reason=reason, group=group)
 
     @rule(actor=workers, ticket=tickets, resolution=words)
@@ -337,20 +346,29 @@ class DeskRules(DeskBase):
         stored = self.snapshot().tickets.get(ticket)
         if stored is None:
             return
-        trigger = _desk_work.next_trigger(self.desk.workflow_for(stored).allowed(stored.state), which)
-        if trigger is None:
-            return
+        trigger = _desk_work.next_trigger(
+            self.desk.workflow_for(stored).allowed(stored.state), which
+        )
+        if trigger is not None:
+            self.fire(stored, trigger, who)
+
+    def fire(self, ticket: Ticket, trigger: str, who: int) -> None:
+        """
+        Fire ``trigger`` on ``ticket`` through its HelpDesk command, as the ``who``-th cast
+        member the desk permits to.
+        """
         cast = [self.actor(i) for i in self.cast.ids]
-        able = _desk_work.permitted(self.desk.authorization, cast, trigger, stored)
-        actor = (able or cast)[who % len(able or cast)]
+        able = _desk_work.permitted(self.desk.authorization, cast, trigger, ticket) or cast
+        actor = able[who % len(able)]
         assignees = [self.actor(i) for i in self.cast.assignees]
         name, options = _desk_work.command_for(trigger, actor, assignees, who)
-        shown = ", ".join(f"{k}={v!r}" for k, v in options.items())
-        self.say(f"# work: {name} {stored.id} as {actor.id!r}{', ' if shown else ''}{shown}")
-        self.command(name, actor.id, ticket, **options)
+        shown = "".join(f", {k}={v!r}" for k, v in options.items())
+        self.say(f"# work: {name} {ticket.id} as {actor.id!r}{shown}")
+        self.command(name, actor.id, ticket.id, **options)
 
-    #: Twice as likely as any other step: one name more for the same rule.
+    #: Three times as likely as any other step: two names more for the same rule.
     work_on = work
+    work_more = work
 
     @rule(step=_desk_time.steps(), nudge=_desk_time.nudges())
     def wait(self, step: str, nudge: int) -> None:

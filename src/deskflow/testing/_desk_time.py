@@ -31,7 +31,7 @@ FIXED = {
     "+8d": timedelta(days=8),
 }
 #: Steps to the next instant of a kind.
-TARGETED = ("next opening", "next closing", "next DST change", "next check")
+TARGETED = ("next opening", "next closing", "next DST change", "next check", "last check")
 #: How far before or after the instant a targeted step lands.
 NUDGES = (timedelta(0), timedelta(minutes=-1), timedelta(minutes=1))
 
@@ -59,6 +59,11 @@ def _calendars(desk: Desk, tickets: Iterable[Ticket]) -> list[BusinessCalendar]:
         calendar = desk.sla_for(ticket).calendar_for(ticket)
         found[id(calendar)] = calendar
     return list(found.values())
+
+
+def _opening(calendar: BusinessCalendar, now: datetime) -> datetime:
+    opening = calendar.next_open(now)
+    return calendar.next_open(calendar.next_close(now)) if opening == now else opening
 
 
 def next_dst_change(zone: ZoneInfo, now: datetime) -> datetime | None:
@@ -114,16 +119,18 @@ def target(step: str, nudge: int, now: datetime, desk: Desk, tickets: Iterable[T
     candidates: list[datetime] = []
     for calendar in calendars:
         if step == "next opening":
-            candidates.append(calendar.next_open(calendar.next_close(now)))
+            candidates.append(_opening(calendar, now))
         elif step == "next closing":
             candidates.append(calendar.next_close(now))
         elif step == "next DST change":
             change = next_dst_change(ZoneInfo(calendar.timezone), now)
             if change is not None:
                 candidates.append(change)
-    if step == "next check":
+    if step in ("next check", "last check"):
         for ticket in tickets:
             candidates.extend(next_checks(desk, ticket, now))
     if not candidates:
         return now + timedelta(hours=1)
-    return max(now, min(candidates) + timedelta(minutes=nudge))
+    # The last check: the latest of the tickets' next checks (an auto-close, say).
+    chosen = max(candidates) if step == "last check" else min(candidates)
+    return max(now, chosen + timedelta(minutes=nudge))
