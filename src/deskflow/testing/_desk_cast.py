@@ -176,7 +176,7 @@ def desk_zone(desk: Desk) -> ZoneInfo:
     The time zone of the desk's first SLA calendar (the clock's start is given there).
     """
     for policy in desk.sla.values():
-        calendar = policy.calendar
+        calendar: object = policy.calendar
         if not isinstance(calendar, BusinessCalendar):
             calendar = getattr(calendar, "default", None)
         if isinstance(calendar, BusinessCalendar):

@@ -260,7 +260,8 @@ class DeskChecks(DeskBase):
                 for e in last.after.tickets[target.id].history[target.version :]
                 if isinstance(e, StateChanged)
             ]
-            assert fired and name == fired[0].trigger, last.command
+            assert fired, last.command
+            assert name == fired[0].trigger, last.command
             assert workflow.destination(target.state, name) == fired[0].dest, last.command
         else:
             error = last.error

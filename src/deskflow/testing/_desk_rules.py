@@ -7,6 +7,8 @@ by id, so a failing script reads ``actor='service-desk.1'``), on tickets of the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from hypothesis import strategies as st
@@ -60,8 +62,9 @@ class DeskRules(DeskBase):
     @initialize(target=tickets)
     def open_first_tickets(self) -> Any:
         """
-        One ticket of each kind from the first requester, and one in each approval category:
-        every run has something to work from its first step.
+        Of each kind, a P1 (in the first category) from the first requester and a plain
+        ticket from the second; a request needing approval is asked for it: every run has
+        something to work from its first step.
         """
         ids: list[str] = []
         if not self.cast.requesters:
@@ -76,19 +79,16 @@ class DeskRules(DeskBase):
                 (second, None, None),
             ):
                 requester = self.actor(requester_id)
-                view = self.attempt(
-                    "open",
+                call = partial(
+                    self.service.open,
                     requester,
-                    None,
-                    lambda: self.service.open(
-                        requester,  # noqa: B023 - called at once
-                        title="first ticket",
-                        kind=kind,
-                        category=category,
-                        impact=level,
-                        urgency=level,
-                    ),
+                    title="first ticket",
+                    kind=kind,
+                    category=category,
+                    impact=level,
+                    urgency=level,
                 )
+                view = self.attempt("open", requester, None, call)
                 if view is not None:
                     self.say(f"# opened {view.id}")
                     ids.append(view.id)
@@ -341,14 +341,22 @@ class DeskRules(DeskBase):
     def work(self, ticket: str, which: int, who: int) -> None:
         """
         The ``which``-th thing the workflow allows next on the ticket, by the ``who``-th
-        cast member the desk permits (printed as a comment above the step).
+        cast member the desk permits (printed as a comment above the step); on a ticket
+        that would close itself, ``which=3`` waits until it does and ticks.
         """
         stored = self.snapshot().tickets.get(ticket)
         if stored is None:
             return
-        trigger = _desk_work.next_trigger(
-            self.desk.workflow_for(stored).allowed(stored.state), which
-        )
+        closes_at = self.desk.auto_close_at(stored)
+        if closes_at is not None and which == 3:
+            # Leave a resolved ticket alone until it closes itself.
+            self.say(f"# work: wait for {stored.id} to close itself")
+            self.clock.set(max(self.clock.now(), closes_at + timedelta(minutes=1)))
+            self.say(f"# the clock is now {self.clock.now().isoformat()}")
+            self.tick(1000)
+            return
+        workflow = self.desk.workflow_for(stored)
+        trigger = _desk_work.next_trigger(workflow.allowed(stored.state), which)
         if trigger is not None:
             self.fire(stored, trigger, who)
 

@@ -118,6 +118,8 @@ def target(step: str, nudge: int, now: datetime, desk: Desk, tickets: Iterable[T
     calendars = _calendars(desk, tickets)
     candidates: list[datetime] = []
     for calendar in calendars:
+        if calendar.always_open and step in ("next opening", "next closing"):
+            continue
         if step == "next opening":
             candidates.append(_opening(calendar, now))
         elif step == "next closing":
