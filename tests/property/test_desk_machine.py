@@ -9,20 +9,24 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from typing import ClassVar
 
 import attrs
 import pytest
+import sqlalchemy
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from deskflow import demo
 from deskflow.actors import Actor
+from deskflow.adapters.sql import SqlTicketRepository
 from deskflow.authorization import DefaultAuthorization
 from deskflow.config import DEFAULT_CONFIG, load_desk
 from deskflow.desk import Desk
 from deskflow.enums import Audience, State, TicketKind, Trigger
 from deskflow.events import CommentAdded, Event
 from deskflow.outbox import DEFAULT_RULES
+from deskflow.ports import TicketRepository
 from deskflow.states import Transition, Workflow
 from deskflow.testing import DeskStateMachine
 from deskflow.ticket import Ticket
@@ -148,7 +152,7 @@ def copy_internal_notes(
     mail, so the outbox's requester filter does not stop it).
     """
     if isinstance(event, CommentAdded) and event.internal:
-        return [("note_copy", Audience.STAFF, (ticket.requester,))]
+        return [("public_reply", Audience.STAFF, (ticket.requester,))]
     return []
 
 
@@ -222,3 +226,30 @@ def test_a_script_replays_outside_hypothesis() -> None:
     assert any(line.startswith("# the clock is now") for line in state.narration)
     assert isinstance(state.now(), datetime)
     state.teardown()
+
+
+class SqliteDesk(DeskStateMachine):
+    """
+    The default desk over the SQL repository on SQLite: the host's own repository factory,
+    released after each example.
+    """
+
+    released: ClassVar[list[str]] = []
+
+    def make_repository(self) -> TicketRepository:
+        self.engine = sqlalchemy.create_engine("sqlite+pysqlite:///:memory:")
+        return SqlTicketRepository(self.engine, migrate=True)
+
+    def teardown(self) -> None:
+        self.engine.dispose()
+        type(self).released.append(str(self.engine.url))
+
+
+def test_a_desk_runs_over_the_hosts_own_repository() -> None:
+    """
+    ``make_repository`` gives each example its repository, and ``teardown`` releases it.
+    """
+    quick = settings(PROVE, max_examples=3, stateful_step_count=15)
+    run_state_machine_as_test(SqliteDesk, settings=quick)
+    assert SqliteDesk.reached["examples"] == len(SqliteDesk.released) >= 3
+    assert SqliteDesk.reached["steps"] > 0
