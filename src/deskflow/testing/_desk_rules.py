@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, initialize, multiple, precondition, rule
 
 from deskflow.enums import LinkKind, Priority
+from deskflow.routing import Candidate
 from deskflow.testing import _desk_time, _desk_work
 from deskflow.testing._desk_base import DeskBase
 from deskflow.ticket import Ticket
@@ -208,6 +209,18 @@ class DeskRules(DeskBase):
     @rule(actor=workers, ticket=tickets, group=groups, assignee=assignees)
     def assign(self, actor: str, ticket: str, group: str | None, assignee: str | None) -> None:
         self.command("assign", actor, ticket, group=group, assignee=assignee)
+
+    @rule(actor=workers, ticket=tickets, group=groups)
+    def route(self, actor: str, ticket: str, group: str | None) -> None:
+        """
+        Assign through the desk's routing policy, the cast's agents and supervisors the
+        candidates (each with room for five tickets).
+        """
+        candidates = [
+            Candidate(a.id, groups=a.groups, capacity=5)
+            for a in map(self.actor, self.cast.assignees)
+        ]
+        self.command("assign", actor, ticket, group=group, candidates=candidates)
 
     @rule(actor=workers, ticket=tickets)
     def start(self, actor: str, ticket: str) -> None:
@@ -424,6 +437,13 @@ class DeskRules(DeskBase):
     @rule(limit=st.sampled_from([1, 100]))
     def deliver_pending(self, limit: int) -> None:
         self.attempt("deliver_pending", None, None, lambda: self.service.deliver_pending(limit))
+
+    @rule()
+    def retry_dead(self) -> None:
+        """
+        Put every dead letter back in the outbox.
+        """
+        self.attempt("retry_dead", None, None, self.service.retry_dead)
 
     @rule(times=st.integers(1, 3))
     def notifier_fails(self, times: int) -> None:
