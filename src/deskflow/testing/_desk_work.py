@@ -33,13 +33,19 @@ COMMANDS: dict[str, tuple[str, dict[str, Any]]] = {
     "reject": ("reject", {"comment": "not this year"}),
 }
 
+#: The triggers a run should reach often, put first.
+FIRST = frozenset({"approve", "reopen"})
+
 
 def next_trigger(allowed: Sequence[str], which: int) -> str | None:
     """
-    The ``which``-th (cyclically) trigger allowed, cancelling only when nothing else is.
+    The ``which``-th (cyclically) trigger allowed, approving and reopening first,
+    cancelling only when nothing else is.
     """
     known = [t for t in allowed if t in COMMANDS or t == "assign"]
     onward = [t for t in known if t != "cancel"] or known
+    # Approving and reopening first: of two choices, they get the even ``which``.
+    onward.sort(key=lambda t: t not in FIRST)
     return onward[which % len(onward)] if onward else None
 
 
