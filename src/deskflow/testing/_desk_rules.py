@@ -64,8 +64,9 @@ class DeskRules(DeskBase):
     def open_first_tickets(self) -> Any:
         """
         Of each kind, a P1 (in the first category) from the first requester and a plain
-        ticket from the second; a request needing approval is asked for it: every run has
-        something to work from its first step.
+        ticket from the second; a request needing approval is asked for it, the second
+        requester's first ticket resolved: every run has something to work from its first
+        step.
         """
         ids: list[str] = []
         if not self.cast.requesters:
@@ -99,6 +100,11 @@ class DeskRules(DeskBase):
             policy = self.desk.approval
             if policy is not None and policy.needs_approval(ticket):
                 self.fire(ticket, "request_approval", 0)
+        # And the second requester's first ticket resolved: reopen and auto-close are near.
+        if len(ids) > 1:
+            ticket = self.repository.get(ids[1])
+            if "resolve" in self.desk.workflow_for(ticket).allowed(ticket.state):
+                self.fire(ticket, "resolve", 0)
         return multiple(*ids)
 
     @precondition(lambda self: self.stored < self.max_tickets)
