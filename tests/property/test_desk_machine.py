@@ -33,14 +33,16 @@ from deskflow.ticket import Ticket
 
 #: What a run of a shipped desk must reach, counted over all its examples.
 MILESTONES = ("approval requested", "approved", "escalated", "reopened", "auto-closed")
-#: The shipped desks: this many examples of up to 50 steps each (about 5,000 steps).
+#: The shipped desks: 120 examples of up to 50 steps each (about 5,500 steps), derandomized
+#: so what a run reaches is the same on every CI run of one version of the code.
 PROVE = settings(
     settings.default,
-    max_examples=100,
+    max_examples=120,
     stateful_step_count=50,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     database=None,
+    derandomize=True,
 )
 #: The broken desks: the ci profile's 500 examples at most (a run stops at its first
 #: failure), no shrinking, so the test is quick and the script is the example as found.
@@ -82,7 +84,7 @@ def _prove(machine: type[DeskStateMachine]) -> None:
 @pytest.mark.slow
 def test_the_default_desk_keeps_its_promises() -> None:
     """
-    The default desk, 100 examples: approvals, escalations, reopens and auto-closes reached.
+    The default desk, 120 examples: approvals, escalations, reopens and auto-closes reached.
     """
     _prove(DefaultDesk)
 
@@ -90,7 +92,7 @@ def test_the_default_desk_keeps_its_promises() -> None:
 @pytest.mark.slow
 def test_the_demo_desk_keeps_its_promises() -> None:
     """
-    The demo's desk and people, 100 examples: the same milestones reached.
+    The demo's desk and people, 120 examples: the same milestones reached.
     """
     assert {"ann.requester", "lee.l1", "kim.l2", "max.approver"} <= set(
         DemoDesk.desk_and_cast()[1].ids

@@ -33,19 +33,35 @@ COMMANDS: dict[str, tuple[str, dict[str, Any]]] = {
     "reject": ("reject", {"comment": "not this year"}),
 }
 
-#: The triggers a run should reach often, put first.
-FIRST = frozenset({"approve", "reopen"})
+#: The triggers in the order ``which`` counts them: onward along the lifecycle first, so
+#: the few values of ``which`` reach approvals, reopens, escalations and resolutions.
+RANK = (
+    "approve",
+    "reopen",
+    "request_approval",
+    "start",
+    "reply",
+    "resume",
+    "resolve",
+    "fulfil",
+    "escalate",
+    "assign",
+    "close",
+    "reject",
+    "request_info",
+    "hold",
+    "return_to_first_line",
+)
 
 
 def next_trigger(allowed: Sequence[str], which: int) -> str | None:
     """
-    The ``which``-th (cyclically) trigger allowed, approving and reopening first,
-    cancelling only when nothing else is.
+    The ``which``-th (cyclically, in ``RANK`` order) trigger allowed, cancelling only when
+    nothing else is.
     """
     known = [t for t in allowed if t in COMMANDS or t == "assign"]
     onward = [t for t in known if t != "cancel"] or known
-    # Approving and reopening first: of two choices, they get the even ``which``.
-    onward.sort(key=lambda t: t not in FIRST)
+    onward.sort(key=lambda t: RANK.index(t) if t in RANK else len(RANK))
     return onward[which % len(onward)] if onward else None
 
 
