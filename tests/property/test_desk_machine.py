@@ -224,7 +224,7 @@ def test_a_script_replays_outside_hypothesis() -> None:
     state.work(ticket=first.values[0], which=0, who=0)
     state.wait(step="next check", nudge=1)
     state.the_desk_keeps_its_promises()
-    assert any(line.startswith("# work: assign INC-1") for line in state.narration)
+    assert any(line.startswith("# work: resolve INC-1") for line in state.narration)
     assert any(line.startswith("# the clock is now") for line in state.narration)
     assert isinstance(state.now(), datetime)
     state.teardown()
