@@ -14,6 +14,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
         "deskflow.testing needs Hypothesis and pytest: pip install 'deskflow[testing]'"
     ) from error
 
+from deskflow.testing.desk_machine import DeskStateMachine
 from deskflow.testing.machines import WorkflowStateMachine
 
-__all__ = ["WorkflowStateMachine"]
+__all__ = ["DeskStateMachine", "WorkflowStateMachine"]
