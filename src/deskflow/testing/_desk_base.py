@@ -18,11 +18,12 @@ from hypothesis.stateful import RuleBasedStateMachine, multiple
 from deskflow.actors import SYSTEM, Actor
 from deskflow.adapters import InMemoryNotifier, InMemoryTicketRepository, ManualClock
 from deskflow.desk import Desk
-from deskflow.events import ApprovalRequested, Escalated, StateChanged
+from deskflow.events import ApprovalRequested, Escalated, FeedbackGiven, StateChanged
 from deskflow.exceptions import DeskflowError
 from deskflow.notifications import Notification
 from deskflow.ports import TicketRepository
 from deskflow.service import HelpDesk
+from deskflow.surveys import SurveySent
 from deskflow.testing._desk_cast import Cast, cast_for, default_start, resolve_desk
 from deskflow.ticket import Ticket
 
@@ -79,6 +80,14 @@ def _milestones(attempt: Attempt) -> list[str]:
                 found.append("approval requested")
             elif isinstance(item, Escalated):
                 found.append("escalation notice")
+            elif isinstance(item, SurveySent):
+                found.append("survey sent")
+            elif (
+                isinstance(item, FeedbackGiven)
+                and prior is not None
+                and prior.state == ticket.state
+            ):
+                found.append("survey answered")  # feedback without a close: a survey's answer
             elif isinstance(item, StateChanged):
                 if item.trigger in ("approve", "reject", "reopen", "escalate"):
                     found.append(

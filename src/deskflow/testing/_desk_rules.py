@@ -286,6 +286,10 @@ class DeskRules(DeskBase):
     def close(self, actor: str, ticket: str, rating: int | None, comment: str | None) -> None:
         self.command("close", actor, ticket, rating=rating, comment=comment)
 
+    @rule(actor=anyone, ticket=tickets, rating=st.integers(0, 6), comment=maybe_words)
+    def answer_survey(self, actor: str, ticket: str, rating: int, comment: str | None) -> None:
+        self.command("answer_survey", actor, ticket, rating=rating, comment=comment)
+
     @rule(actor=anyone, ticket=tickets, reason=words)
     def reopen(self, actor: str, ticket: str, reason: str) -> None:
         self.command("reopen", actor, ticket, reason=reason)
@@ -375,6 +379,11 @@ class DeskRules(DeskBase):
             self.tick(1000)
             return
         workflow = self.desk.workflow_for(stored)
+        if workflow.is_final(stored.state) and stored.feedback is None:
+            # A closed ticket's next step is its requester answering the survey, if one came.
+            self.say(f"# work: {stored.requester!r} answers the survey on {stored.id}")
+            self.command("answer_survey", stored.requester, stored.id, rating=1 + which)
+            return
         trigger = _desk_work.next_trigger(workflow.allowed(stored.state), which)
         if trigger is not None:
             self.fire(stored, trigger, who)

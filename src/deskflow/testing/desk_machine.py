@@ -21,7 +21,7 @@ After every step it checks that
 - every stored ticket equals ``Ticket.replay`` of its history;
 - a refused command changed nothing stored, queued nothing and sent nothing;
 - no view an outsider gets and no notification for a requester holds internal text;
-- final tickets never change;
+- final tickets never change (but for their requester's one answer to a survey);
 - a requester never sees, lists or changes another requester's ticket;
 - each dedup key is queued once and delivered once;
 - SLA clocks are monotone (elapsed business time never decreases, a met clock stays met)
