@@ -371,3 +371,28 @@ def test_staff_notices_never_say_assigned_beside_not_assigned() -> None:
             assert "not assigned" not in body
             assert "niemand zugewiesen" not in body
             assert "network" in body
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ 'a' * 100000000 }}",
+        "{{ [0] * 100000000 }}",
+        "{{ 10 ** 100000000 }}",
+        "{{ 2 ** 64 ** 64 ** 64 }}",
+    ],
+)
+def test_a_template_cannot_build_a_huge_value(source: str) -> None:
+    """An admin's template that would build a huge string, list or number is stopped by
+    the sandbox, so the desk sends the plain message instead of storing it."""
+    from jinja2.exceptions import SecurityError
+
+    templates = Templates(overrides={"ticket_received": {"en": "Subject\n" + source}})
+    with pytest.raises(SecurityError):
+        templates.render(_request())
+
+
+def test_lorem_ipsum_is_no_variable_of_a_message() -> None:
+    """Jinja2's ``lipsum`` (slow for large counts, useless in a message) is not offered."""
+    with pytest.raises(ConfigError, match="lipsum"):
+        Templates(overrides={"ticket_received": {"en": "Subject\n{{ lipsum(5) }}"}})
