@@ -51,7 +51,8 @@ def _ticket(request: MessageRequest) -> dict[str, Any]:
     view = request.ticket
     return {
         "id": view.id,
-        "title": view.title,
+        # One line: the subject is the template's first line, and a header is one line.
+        "title": " ".join(view.title.split()),
         "description": view.description,
         "kind": view.kind.value,
         "state": view.state,
