@@ -284,7 +284,8 @@ def render_notifications(
                 recipients=tuple(members),
                 template=template,
                 audience=audience,
-                subject=message.subject,
+                # One line whatever wrote it (CR, NEL, U+2028 are line breaks to mail).
+                subject=" ".join(message.subject.split()),
                 body=message.body,
                 html=message.html,
                 locale=message.locale,

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from deskflow._internal.template_catalog import FALLBACK
@@ -113,6 +114,38 @@ def _mapping_sources(overrides: Mapping[str, Mapping[str, object]]) -> Sources:
     return out
 
 
+#: The largest string, list or number (in digits) a template may build with ``*``/``**``.
+_MAX_BUILT = 100_000
+
+
+class _Sandbox(SandboxedEnvironment):
+    # Jinja2's sandbox stops attribute escapes and huge ranges, not ``"a" * 10**8`` or
+    # ``2 ** 64 ** 64 ** 64``: an admin's template must not stall or swell the desk's outbox.
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(
+        self, context: jinja2.runtime.Context, operator: str, left: object, right: object
+    ) -> object:
+        # The size of the result, about: 2 ** 64 ** 64 ** 64 must not be computed.
+        if (
+            operator == "**"
+            and isinstance(left, int)
+            and isinstance(right, int)
+            and abs(left) > 1
+            and abs(left).bit_length() * abs(right) > _MAX_BUILT
+        ):
+            raise SecurityError(f"{left!r} ** {right!r} is too large for a message")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if (
+                    isinstance(seq, str | list | tuple)
+                    and isinstance(times, int)
+                    and len(seq) * times > _MAX_BUILT
+                ):
+                    raise SecurityError("a value of more than 100000 items in a message")
+        return super().call_binop(context, operator, left, right)
+
+
 def _chain(wanted: str, default: str) -> list[str]:
     # "de_AT" -> de_AT, de; then the desk's default and its language; then en.
     out: list[str] = []
@@ -151,7 +184,7 @@ class Templates:
         if overrides:
             sources.update(_mapping_sources(overrides))
         self._sources = sources
-        self._env = SandboxedEnvironment(
+        self._env = _Sandbox(
             loader=jinja2.DictLoader({self._key(*k): v for k, v in sources.items()}),
             undefined=jinja2.StrictUndefined,
             autoescape=jinja2.select_autoescape(["html"], default=False),
@@ -159,6 +192,7 @@ class Templates:
             lstrip_blocks=True,
         )
         self._env.filters.update(FILTERS)
+        del self._env.globals["lipsum"]  # slow for large counts; nothing a message needs
         for (locale, name, part), source in sorted(sources.items()):
             check_source(self._env, source, name=name, locale=locale, part=part)
 

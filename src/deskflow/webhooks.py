@@ -140,7 +140,9 @@ def verify(
     signatures: list[str] = []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t" and value.isascii() and value.isdigit() and timestamp is None:
+        # Unix seconds have 10 digits until 2286; thousands would be a ValueError from int().
+        digits = value.isascii() and value.isdigit() and len(value) <= 18
+        if key == "t" and digits and timestamp is None:
             timestamp = int(value)
         elif key == _SCHEME and _HEX.fullmatch(value):
             signatures.append(value)

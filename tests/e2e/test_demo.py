@@ -110,9 +110,18 @@ def test_the_sla_table_says_which_came_first(capsys: pytest.CaptureFixture[str])
     breached first and met late, never "met" alone beside a breach.
     """
     table = _section(_demo_output(capsys), "== SLA clocks")
-    row = next(line for line in table.splitlines() if line.strip().startswith("periodic_update"))
+    row = next(line for line in table.splitlines() if line.strip().startswith("periodic update"))
     assert "met late" in row
     assert "breached Mon 19 Oct 12:10, then met late Mon 19 Oct 16:40" in row
     for line in table.splitlines():
         if "breached" in line:
             assert "then met late" in line or "not met yet" in line
+
+
+def test_the_demo_shows_no_raw_metric_or_state_ids(capsys: pytest.CaptureFixture[str]) -> None:
+    """People read "next response" and "not started", not ``next_response``/``not_started``,
+    in the messages and in the SLA table."""
+    out = _demo_output(capsys)
+    for raw in ("first_response", "next_response", "periodic_update", "not_started"):
+        assert raw not in out
+    assert "state: assigned, not assigned" not in out.lower()

@@ -430,3 +430,34 @@ def test_values_that_do_not_fit_are_refused_when_written() -> None:
         notification_to_dict(_GOOD)  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match=r"Notification: .*recipient"):
         notification_from_dict({**notification_to_dict(make_notification("k")), "recipients": []})
+
+
+def test_an_outbox_row_written_before_messages_had_locales_still_reads() -> None:
+    """A stored payload without ``locale``, ``time_zone`` and ``html`` decodes, in SQL too."""
+    import json
+    from datetime import UTC, datetime
+
+    from deskflow.adapters.sql._rows import notification
+    from deskflow.codec import notification_to_dict
+    from deskflow.notifications import Notification
+
+    sent = Notification(
+        dedup_key="INC-1#0:ticket_received",
+        ticket_id="INC-1",
+        recipients=["ann"],
+        template="ticket_received",
+        audience="requester",
+        subject="[INC-1] VPN down",
+        body="Received.",
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        locale="de",
+        time_zone="Europe/Berlin",
+    )
+    old = {
+        k: v
+        for k, v in notification_to_dict(sent).items()
+        if k not in ("locale", "time_zone", "html")
+    }
+    read = notification(json.dumps(old))
+    assert (None, None, None) == (read.locale, read.time_zone, read.html)
+    assert (sent.subject, sent.body, sent.dedup_key) == (read.subject, read.body, read.dedup_key)

@@ -626,3 +626,31 @@ def test_a_lost_race_is_decided_again() -> None:
     assert IntakeAction.COMMENTED == result.action
     assert "the ticket changed meanwhile; decided again" in result.reasons
     assert [NEW_TEXT] == [c.body for c in repo.get(ticket_id).comments]
+
+
+def test_a_reply_to_a_ticket_merged_into_another_requesters_stays_with_its_sender() -> None:
+    """
+    Zoe's ticket merged into Ann's: Zoe's reply does not land on (or bounce off) Ann's
+    ticket; it follows her own merged ticket up with a new one, and Ann's ticket is untouched.
+    """
+    rig = helpdesk()
+    mails, first = opened(rig)
+    second = mails.handle(
+        mail("Me too", sender=ZOE_MAIL, message_id="<z2@x>", subject="VPN again")
+    ).ticket_id
+    assert second is not None
+    rig.desk.merge(SAM, second, into=first)
+    before = rig.repo.get(first).version
+    result = mails.handle(
+        mail(
+            NEW_TEXT,
+            sender=ZOE_MAIL,
+            subject=f"Re: [{second}] VPN again",
+            in_reply_to=IDS.thread_id(second),
+            message_id="<z3@x>",
+        )
+    )
+    assert IntakeAction.OPENED == result.action
+    assert second == result.related_ticket_id
+    assert before == rig.repo.get(first).version
+    assert any("not followed" in r for r in result.reasons)

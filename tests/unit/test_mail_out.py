@@ -359,3 +359,20 @@ def test_the_default_ports_follow_the_security_and_the_password_stays_out_of_rep
     """
     assert [587, 465, 25] == [notifier(security=s).port for s in ("starttls", "ssl", "plain")]
     assert "hunter2" not in repr(notifier(username="desk", password="hunter2"))
+
+
+@pytest.mark.parametrize("brk", ["\r", "\x85", "\u2028", "\x1c", "\n"])
+def test_a_title_with_a_line_break_makes_a_one_line_subject_that_sends(brk: str) -> None:
+    """A ticket titled with a line break of any kind (CR, NEL, LINE SEPARATOR...) is told
+    about in a one-line subject: the mail builds, with no header added, instead of every
+    message about the ticket failing until it is a dead letter."""
+    from builders import ANN as ANN_ACTOR
+    from builders import helpdesk
+
+    rig = helpdesk()
+    ticket = rig.desk.open(ANN_ACTOR, title=f"VPN down{brk}Bcc: eve@example.org")
+    (note,) = [n for n in rig.repo.pending_notifications(10) if n.ticket_id == ticket.id]
+    assert note.subject == " ".join(note.subject.split())
+    mail = build_message(note, ids=IDS, sender=SENDER, to=[ANN])
+    assert mail["Bcc"] is None
+    assert "eve@example.org" in mail["Subject"]

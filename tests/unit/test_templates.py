@@ -328,5 +328,71 @@ def test_escalation_reasons_show_times_as_the_reader_reads_them() -> None:
     message = Templates().render(
         _request(ticket, template="sla-breach", locale="de", audience=Audience.STAFF)
     )
-    assert "Anlass: resolution passed 100% at 2. März 2026, 11:00 MEZ" in message.body
+    assert "Anlass: Lösung: 100 % der Zielzeit erreicht am 2. März 2026, 11:00 MEZ" in message.body
     assert "2026-03-02T" not in message.body
+
+
+def test_escalation_reasons_name_the_clock_as_people_do() -> None:
+    """A reason's metric id (``next_response``) reads as words in the reader's language."""
+    from deskflow.escalation import Notify
+
+    ticket = Notify(
+        recipients=["lee"],
+        template="sla-warning",
+        dedup_key="k",
+        reason="next_response passed 50% at 2026-03-02T10:00:00+00:00",
+    ).apply_to(incident("INC-7"), INCIDENT, T0)
+    for locale, expected in (
+        ("en_GB", "Why: next response time passed 50% at 2 March 2026, 11:00 CET"),
+        ("de", "Anlass: Folgereaktion: 50 % der Zielzeit erreicht am 2. März 2026, 11:00 MEZ"),
+    ):
+        message = Templates().render(
+            _request(ticket, template="sla-warning", locale=locale, audience=Audience.STAFF)
+        )
+        assert expected in message.body
+        assert "next_response" not in message.body
+
+
+def test_staff_notices_never_say_assigned_beside_not_assigned() -> None:
+    """A ticket in the ``assigned`` state with nobody named reads as waiting in its queue."""
+    from deskflow.escalation import Notify
+
+    ticket = Notify(recipients=["lee"], template="sla-warning", dedup_key="k", reason="x").apply_to(
+        incident("INC-7"), INCIDENT, T0
+    )
+    ticket = attrs.evolve(ticket, state="assigned", group="network", assignee=None)
+    for locale in SHIPPED_LOCALES:
+        for name in ("sla-warning", "sla-breach", "escalation_notice", "ladder-page"):
+            body = (
+                Templates()
+                .render(_request(ticket, template=name, locale=locale, audience=Audience.STAFF))
+                .body
+            )
+            assert "not assigned" not in body
+            assert "niemand zugewiesen" not in body
+            assert "network" in body
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ 'a' * 100000000 }}",
+        "{{ [0] * 100000000 }}",
+        "{{ 10 ** 100000000 }}",
+        "{{ 2 ** 64 ** 64 ** 64 }}",
+    ],
+)
+def test_a_template_cannot_build_a_huge_value(source: str) -> None:
+    """An admin's template that would build a huge string, list or number is stopped by
+    the sandbox, so the desk sends the plain message instead of storing it."""
+    from jinja2.exceptions import SecurityError
+
+    templates = Templates(overrides={"ticket_received": {"en": "Subject\n" + source}})
+    with pytest.raises(SecurityError):
+        templates.render(_request())
+
+
+def test_lorem_ipsum_is_no_variable_of_a_message() -> None:
+    """Jinja2's ``lipsum`` (slow for large counts, useless in a message) is not offered."""
+    with pytest.raises(ConfigError, match="lipsum"):
+        Templates(overrides={"ticket_received": {"en": "Subject\n{{ lipsum(5) }}"}})

@@ -201,3 +201,11 @@ def test_a_misconfigured_webhook_is_refused_when_made(
     """
     with pytest.raises(InvalidInput, match=match):
         WebhookNotifier(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_timestamp_of_thousands_of_digits_is_a_bad_signature_not_a_crash() -> None:
+    """A forged header with a 5000-digit ``t`` is refused as malformed (a receiver answers
+    401), not a ValueError from Python's integer conversion limit (a 500)."""
+    header = f"t={'9' * 5000},v1={'a' * 64}"
+    with pytest.raises(InvalidSignature, match="malformed"):
+        verify(b"{}", header, b"a-receiver-secret-0123")

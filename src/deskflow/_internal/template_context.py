@@ -51,7 +51,8 @@ def _ticket(request: MessageRequest) -> dict[str, Any]:
     view = request.ticket
     return {
         "id": view.id,
-        "title": view.title,
+        # One line: the subject is the template's first line, and a header is one line.
+        "title": " ".join(view.title.split()),
         "description": view.description,
         "kind": view.kind.value,
         "state": view.state,
@@ -97,13 +98,37 @@ def _event(request: MessageRequest) -> dict[str, Any]:
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})")
 
 
+#: "next_response passed 50% at <when>" as SLA notices and tiers write their reasons.
+_PASSED = re.compile(
+    r"(first_response|next_response|periodic_update|resolution) passed (\S+) at (.+)"
+)
+_TIER = re.compile(r"tier (\d+)")
+_METRICS_DE = {
+    "first_response": "Erstreaktion",
+    "next_response": "Folgereaktion",
+    "periodic_update": "Regelmäßige Rückmeldung",
+    "resolution": "Lösung",
+}
+
+
 def _readable(text: str, locale: str, zone: str) -> str:
     # The audit line's instants, as the reader reads times: in their zone and locale.
     def local(match: re.Match[str]) -> str:
         at = datetime.fromisoformat(match.group(0).replace("Z", "+00:00"))
         return _instant(at, babel_locale(locale) or Locale("en"), ZoneInfo(zone))
 
-    return _ISO.sub(local, text)
+    text = _ISO.sub(local, text)
+    passed = _PASSED.fullmatch(text)
+    if passed is None:
+        return text
+    metric, threshold, where = passed.groups()
+    if (babel_locale(locale) or Locale("en")).language == "de":
+        label = _METRICS_DE[metric]
+        amount = threshold.replace("%", " %") if threshold[:-1].isdigit() else threshold
+        tier = _TIER.fullmatch(where)
+        place = f"auf Stufe {tier.group(1)}" if tier else f"am {where}"
+        return f"{label}: {amount} der Zielzeit erreicht {place}"
+    return f"{metric.replace('_', ' ')} time passed {threshold} at {where}"
 
 
 def context_of(request: MessageRequest, locale: str, template: str) -> dict[str, Any]:

@@ -72,11 +72,11 @@ def sla_table(report: SlaReport, zone: str = "Europe/London") -> list[str]:
         f"{'due':<17} outcome",
     ]
     for metric, clock in report.clocks.items():
-        state = clock.state.value
+        state = clock.state.value.replace("_", " ")
         if clock.state is ClockState.MET and clock.breached_at is not None:
             state = "met late"
         lines.append(
-            f"  {metric.value:<16} {state:<11} {_span(clock.target):>7} "
+            f"  {metric.value.replace('_', ' '):<16} {state:<11} {_span(clock.target):>7} "
             f"{_span(clock.elapsed):>8} {_span(clock.paused):>7}  "
             f"{_when(clock.due_at, zone):<17} {_outcome(clock, zone)}"
         )

@@ -25,9 +25,11 @@ Mail in: each inbound message becomes a command of the help desk, or is set asid
    ``copied(ticket_id, address)`` says so (a host that keeps Cc lists), or when this very
    mail is addressed (To or Cc) to the ticket's requester as well: a "reply all" within the
    requester's conversation. A ticket merged into another threads to the one it was merged
-   into. A token that fails the test is ignored and the mail opens a new ticket. The
-   ``reply_address`` the desk's mail carries (``support+INC-7@desk.example``) names a
-   ticket as a subject token does, checked first, with the same test.
+   into when the sender is that ticket's requester or copied on it (else the mail stays
+   with the merged ticket, so it follows it up). A token that fails the test is ignored
+   and the mail opens a new ticket. The ``reply_address`` the desk's mail carries
+   (``support+INC-7@desk.example``) names a ticket as a subject token does, checked
+   first, with the same test.
 6. **What to do?** No ticket: open one for the sender (title from the subject without its
    ``Re:``/``AW:`` prefixes, description the text). An open ticket: a reply (a pending
    ticket goes back to work). A resolved ticket (one the workflow lets reopen): reopened
@@ -339,6 +341,13 @@ class EmailIntake:
             into = next((k.other_id for k in ticket.links if k.kind is LinkKind.MERGED_INTO), None)
             target = self._load(into) if into is not None else None
             if target is None:
+                return ticket
+            if target.requester != draft.person and self._copied_why(target, draft.mail) is None:
+                # Another requester's ticket: the sender's reply stays with their own.
+                draft.reasons.append(
+                    f"{ticket.id} was merged into {target.id}, another requester's ticket: "
+                    "not followed"
+                )
                 return ticket
             draft.reasons.append(f"{ticket.id} was merged into {target.id}")
             ticket = target
