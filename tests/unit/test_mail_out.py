@@ -207,11 +207,12 @@ def test_any_printable_subject_and_name_read_back_as_one_header_each(
 ) -> None:
     """
     Whatever text a subject or name holds, a client reads back exactly those headers, each
-    once, with the text unchanged.
+    once, with the text unchanged but for runs of white space, read as one space.
     """
     message = build(note(subject=subject), to=[mail_address("ann@example.org", name)])
     mail = reparse(message)
-    assert subject.strip() in mail["Subject"]
+    # Its runs of white space are one space (folding an encoded header keeps no more).
+    assert " ".join(subject.split()) in mail["Subject"]
     # RFC 2047 decoding of the raw header (the stdlib's address parser puts a space between
     # two encoded words of one name, which RFC 2047 says to drop). A name's runs of white
     # space are one space, as address headers read them anyway.

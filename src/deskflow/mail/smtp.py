@@ -203,7 +203,8 @@ def build_message(
     if isinstance(to, str | Address) or not to:
         raise InvalidInput("to must be a non-empty list of addresses")
     recipients = [mail_address(address) for address in to]
-    subject = _clean("subject", notification.subject).strip()
+    # Runs of white space are one space: header folding would not keep them anyway.
+    subject = " ".join(_clean("subject", notification.subject).split())
     if find_subject_token(subject) != notification.ticket_id:
         subject = f"{subject_token(notification.ticket_id)} {subject}"
     _clean("ticket id", notification.ticket_id)

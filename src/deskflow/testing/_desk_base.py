@@ -6,6 +6,7 @@ it, and the helpers users' own rules and invariants read the desk through.
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -22,6 +23,7 @@ from deskflow.events import ApprovalRequested, Escalated, FeedbackGiven, StateCh
 from deskflow.exceptions import DeskflowError
 from deskflow.notifications import Notification
 from deskflow.ports import TicketRepository
+from deskflow.retry import RetryPolicy
 from deskflow.service import HelpDesk
 from deskflow.surveys import SurveySent
 from deskflow.testing._desk_cast import Cast, cast_for, default_start, resolve_desk
@@ -141,7 +143,11 @@ class DeskBase(RuleBasedStateMachine):
         self.repository: TicketRepository = self.make_repository()
         self.notifier = InMemoryNotifier()
         self.clock = ManualClock(self.start_at or default_start(desk))
-        self.service = HelpDesk(self.repository, self.notifier, self.clock, desk)
+        # Retries wait a seeded random part: a failing script replays with the same waits.
+        retries = RetryPolicy(rng=random.Random(0))
+        self.service = HelpDesk(
+            self.repository, self.notifier, self.clock, desk, retry_policy=retries
+        )
         self.last: Attempt | None = None
         self.secrets: set[str] = set()
         self.tick_failures: list[str] = []
